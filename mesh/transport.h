@@ -1,0 +1,43 @@
+/*
+ * The message that passes between lower and upper transport (Mesh Profile
+ * 3.5/3.6): one complete upper transport PDU with the metadata both layers
+ * need. Lower transport produces it on receive (reassembled if segmented)
+ * and consumes it on send (segmenting it when needed or asked).
+ */
+#ifndef MESH_TRANSPORT_H
+#define MESH_TRANSPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MESH_UPPER_MAX_PDU 384       /* 32 segments x 12 octets */
+#define MESH_SEG_MAX 32
+#define MESH_SEG_ACCESS_LEN 12       /* upper transport octets per access segment */
+#define MESH_SEG_CTL_LEN 8           /* ... per control segment */
+#define MESH_UNSEG_ACCESS_MAX 15     /* upper transport octets, unsegmented access */
+#define MESH_UNSEG_CTL_MAX 11        /* ... unsegmented control */
+
+struct mesh_transport_msg {
+	uint16_t net_idx;
+	bool new_key;        /* rx: network layer used key refresh's new key */
+	uint32_t iv_index;   /* IV index of SeqAuth */
+	uint16_t src;
+	uint16_t dst;
+	uint8_t ttl;
+	bool ctl;
+	uint32_t seq;        /* SEQ of SeqAuth: first segment's, or the PDU's */
+	bool segmented;      /* rx: arrived segmented; tx: segment even if short */
+	/* Access messages only. */
+	bool akf;
+	uint8_t aid;
+	bool szmic;          /* 64-bit TransMIC (segmented access only) */
+	/* Control messages only. */
+	uint8_t opcode;      /* 7-bit transport control opcode */
+	/* Upper transport PDU: encrypted access payload || TransMIC, or the
+	 * control message parameters. */
+	const uint8_t *pdu;
+	size_t len;
+};
+
+#endif

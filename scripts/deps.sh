@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Install every build and test dependency of meshgate from Debian packages.
+# Idempotent: when everything is present it installs nothing and needs no root.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config
+  libssl-dev libjansson-dev libcmocka-dev
+  clang-14 libclang-rt-14-dev   # libFuzzer and sanitizers
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps: installing ${missing[*]}"
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
