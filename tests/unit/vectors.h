@@ -14,6 +14,8 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "mesh/bytes.h"
+
 /* The whole file, loaded once per process. */
 json_t *vectors_root(void);
 /* Member of an object, or element of an array for "[N]"; dotted path. */
