@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake pkg-config
+  build-essential cmake ninja-build pkg-config
   libssl-dev libjansson-dev libcmocka-dev
   clang-14 libclang-rt-14-dev   # libFuzzer and sanitizers
 )

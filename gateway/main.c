@@ -1,0 +1,48 @@
+/*
+ * meshgate: entry point. Dispatches subcommands; today that is the packet
+ * tool (`meshgate pdu`), and the gateway itself will run from here too.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "mesh/crypto.h"
+#include "pdu_tool.h"
+
+#define EXIT_USAGE 2
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: meshgate <command> [arguments]\n"
+		"\n"
+		"commands:\n"
+		"  pdu decode|encode|demo   decode or build Bluetooth Mesh network PDUs\n"
+		"  version                  print the version\n"
+		"\n"
+		"Run 'meshgate pdu --help' for the packet tool's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+	int rc;
+
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "pdu") == 0) {
+		rc = pdu_tool_main(argc - 1, argv + 1);
+	} else if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
+		printf("meshgate %s\n", MESHGATE_VERSION);
+		rc = 0;
+	} else if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {
+		usage(stdout);
+		rc = 0;
+	} else {
+		fprintf(stderr, "meshgate: unknown command '%s'\n", argv[1]);
+		usage(stderr);
+		rc = EXIT_USAGE;
+	}
+	mesh_crypto_thread_cleanup();
+	return rc;
+}

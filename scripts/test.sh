@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Set up and run every meshgate test: the unit tests built normally and under
+# AddressSanitizer + UndefinedBehaviorSanitizer, the command-line tests, a
+# short fixed run of every libFuzzer target, and a smoke run of the benchmark.
+#
+#   FUZZ_RUNS=N   iterations per fuzz target (default 20000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/deps.sh
+
+jobs=$(nproc)
+fuzz_runs=${FUZZ_RUNS:-20000}
+passed=0
+failed=0
+
+run_ctest() {  # build dir, label
+	local log
+	log=$(mktemp)
+	if ctest --test-dir "$1" --output-on-failure -j "$jobs" | tee "$log"; then :; fi
+	local p f
+	p=$(grep -c ' Passed ' "$log" || true)
+	f=$(grep -cE '\*\*\*(Failed|Exception)|Not Run|Timeout' "$log" || true)
+	echo "$2: $p passed, $f failed"
+	passed=$((passed + p))
+	failed=$((failed + f))
+	rm -f "$log"
+}
+
+echo "== build (gcc, -Werror)"
+cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build/release -j "$jobs"
+run_ctest build/release "unit"
+
+echo "== build (gcc, ASan + UBSan)"
+cmake -S . -B build/sanitize -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMESHGATE_SANITIZE=ON >/dev/null
+cmake --build build/sanitize -j "$jobs"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	run_ctest build/sanitize "unit+sanitizers"
+
+echo "== fuzz (clang-14 libFuzzer, $fuzz_runs runs each)"
+CC=clang-14 cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMESHGATE_FUZZ=ON >/dev/null
+cmake --build build/fuzz -j "$jobs"
+for fuzzer in build/fuzz/fuzz_*; do
+	[ -x "$fuzzer" ] || continue
+	name=$(basename "$fuzzer")
+	corpus=build/fuzz/corpus-$name
+	mkdir -p "$corpus"
+	seeds=tests/fuzz/seeds/$name
+	if "$fuzzer" -runs="$fuzz_runs" -seed=1 -max_len=512 "$corpus" \
+		$( [ -d "$seeds" ] && echo "$seeds" ) >"build/fuzz/$name.log" 2>&1; then
+		echo "fuzz $name: ok ($(grep -o 'cov: [0-9]*' "build/fuzz/$name.log" | tail -1))"
+		passed=$((passed + 1))
+	else
+		echo "fuzz $name: FAILED"; tail -40 "build/fuzz/$name.log"
+		failed=$((failed + 1))
+	fi
+done
+
+echo "== benchmark smoke run"
+if build/release/bench_rx --quick >/dev/null; then
+	passed=$((passed + 1)); echo "bench_rx: ok"
+else
+	failed=$((failed + 1)); echo "bench_rx: FAILED"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
