@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <openssl/crypto.h>
 
 #include "mesh/addr.h"
 #include "mesh/bytes.h"
@@ -161,6 +162,14 @@ static int parse_valued(struct pdu_opts *o, const char *opt, const char *v)
 		return rc;
 	}
 	return -1;
+}
+
+/* Options hold raw keys: wipe them before the memory goes back. */
+static void free_opts(struct pdu_opts *o)
+{
+	if (o)
+		OPENSSL_cleanse(o, sizeof(*o));
+	free(o);
 }
 
 static int parse_args(int argc, char **argv, struct pdu_opts *o)
@@ -394,6 +403,7 @@ static int cmd_decode(const struct pdu_opts *o)
 	for (unsigned int i = 0; !err && i < o->arg_count; i++)
 		failures += decode_one(m, o->args[i]);
 	mesh_monitor_cleanup(m);
+	OPENSSL_cleanse(m, sizeof(*m));
 	free(m);
 	return failures ? EXIT_PDU_FAILED : 0;
 }
@@ -547,6 +557,7 @@ static int cmd_encode(const struct pdu_opts *o, FILE *out)
 	if (err)
 		fprintf(stderr, "meshgate pdu: cannot encode: %s\n", mesh_strerror(err));
 	encoder_cleanup(e);
+	OPENSSL_cleanse(e, sizeof(*e));
 	free(e);
 	return err ? EXIT_PDU_FAILED : 0;
 }
@@ -564,6 +575,7 @@ static int demo_key(const char *phrase, char hex[33])
 	int err = mesh_s1_str(phrase, key);
 
 	mesh_hex_encode(key, 16, hex);
+	OPENSSL_cleanse(key, sizeof(key));
 	return err;
 }
 
@@ -602,7 +614,7 @@ static int demo_round(const char *title, char **encode_argv, int encode_argc,
 		}
 		fclose(tmp);
 	}
-	free(o);
+	free_opts(o);
 	if (rc)
 		return rc;
 
@@ -673,7 +685,7 @@ static int run_tool(int argc, char **argv)
 	rc = parse_args(argc - 1, argv + 1, o);
 	if (!rc)
 		rc = argv[0][0] == 'd' ? cmd_decode(o) : cmd_encode(o, stdout);
-	free(o);
+	free_opts(o);
 	return rc;
 }
 

@@ -344,6 +344,7 @@ int mesh_k3(const uint8_t n[MESH_KEY_LEN], uint8_t out[8])
 	if (!err)
 		memcpy(out, full + 8, 8);
 	OPENSSL_cleanse(t, sizeof(t));
+	OPENSSL_cleanse(full, sizeof(full));
 	return err;
 }
 
@@ -359,6 +360,7 @@ int mesh_k4(const uint8_t n[MESH_KEY_LEN], uint8_t *aid)
 	if (!err)
 		*aid = full[15] & 0x3f;
 	OPENSSL_cleanse(t, sizeof(t));
+	OPENSSL_cleanse(full, sizeof(full));
 	return err;
 }
 
@@ -568,12 +570,30 @@ int mesh_ecdh_generate(struct mesh_ecdh_key *k)
 	return err;
 }
 
+/* A public key that does not belong to the private key is refused. */
+static int check_pair(EVP_PKEY *pkey)
+{
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+	int ok = ctx && EVP_PKEY_pairwise_check(ctx) == 1;
+
+	EVP_PKEY_CTX_free(ctx);
+	ERR_clear_error();
+	return ok ? 0 : MESH_ERR_PUBKEY;
+}
+
 int mesh_ecdh_import(struct mesh_ecdh_key *k, const uint8_t priv[MESH_ECDH_PRIV_LEN],
 		     const uint8_t pub[MESH_ECDH_PUB_LEN])
 {
+	int err;
+
 	k->pkey = pkey_from_raw(pub, priv);
 	if (!k->pkey)
 		return MESH_ERR_PUBKEY;
+	err = check_pair(k->pkey);
+	if (err) {
+		mesh_ecdh_free(k);
+		return err;
+	}
 	memcpy(k->public_key, pub, MESH_ECDH_PUB_LEN);
 	return 0;
 }
@@ -581,11 +601,17 @@ int mesh_ecdh_import(struct mesh_ecdh_key *k, const uint8_t priv[MESH_ECDH_PRIV_
 int mesh_ecdh_shared(const struct mesh_ecdh_key *k, const uint8_t peer_pub[MESH_ECDH_PUB_LEN],
 		     uint8_t secret[MESH_ECDH_SECRET_LEN])
 {
-	EVP_PKEY *peer = pkey_from_raw(peer_pub, NULL);
+	EVP_PKEY *peer = NULL;
 	EVP_PKEY_CTX *ctx = NULL;
 	size_t len = MESH_ECDH_SECRET_LEN;
 	int err = MESH_ERR_CRYPTO;
 
+	/* A device echoing our own public key back is the reflection attack
+	 * of Mesh 1.1 5.4.2.3 (CVE-2020-26560): the "shared" secret would be
+	 * one it can compute without any private key. */
+	if (CRYPTO_memcmp(peer_pub, k->public_key, MESH_ECDH_PUB_LEN) == 0)
+		return MESH_ERR_PUBKEY;
+	peer = pkey_from_raw(peer_pub, NULL);
 	if (!peer)
 		return MESH_ERR_PUBKEY;
 	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, k->pkey, NULL);

@@ -3,14 +3,14 @@
 # AddressSanitizer + UndefinedBehaviorSanitizer, the command-line tests, a
 # short fixed run of every libFuzzer target, and a smoke run of the benchmark.
 #
-#   FUZZ_RUNS=N   iterations per fuzz target (default 20000)
+#   FUZZ_RUNS=N   iterations per fuzz target (default 100000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/deps.sh
 
 jobs=$(nproc)
-fuzz_runs=${FUZZ_RUNS:-20000}
+fuzz_runs=${FUZZ_RUNS:-100000}
 passed=0
 failed=0
 

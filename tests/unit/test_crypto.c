@@ -387,11 +387,28 @@ static void test_ecdh_and_device_key(void **state)
 	assert_int_equal(mesh_k1(s1, 32, salt, (const uint8_t *)"prdk", 4, devkey), 0);
 	assert_bytes_equal(devkey, exp_devkey, 16);
 
+	/* Our own public key reflected back is refused (CVE-2020-26560). */
+	assert_int_equal(mesh_ecdh_shared(&prov, prov_pub, s1), MESH_ERR_PUBKEY);
+
 	/* A point off the curve is refused, not used. */
 	dev_pub[63] ^= 0x01;
 	assert_int_equal(mesh_ecdh_shared(&prov, dev_pub, s1), MESH_ERR_PUBKEY);
 	mesh_ecdh_free(&prov);
 	mesh_ecdh_free(&dev);
+}
+
+/* A key pair whose halves do not belong together is refused at import. */
+static void test_ecdh_import_rejects_mismatched_pair(void **state)
+{
+	json_t *p = vec_get(vectors_root(), "provisioning");
+	uint8_t prov_priv[32], dev_pub[64];
+	struct mesh_ecdh_key k = { 0 };
+
+	(void)state;
+	vec_hex(p, "provisioner_private_key", prov_priv, 32);
+	vec_hex(p, "device_public_key", dev_pub, 64);
+	assert_int_equal(mesh_ecdh_import(&k, prov_priv, dev_pub), MESH_ERR_PUBKEY);
+	assert_null(k.pkey);
 }
 
 static void test_ecdh_generated_pair_agrees(void **state)
@@ -455,6 +472,7 @@ int main(void)
 		cmocka_unit_test(test_beacon_auth),
 		cmocka_unit_test(test_proxy_nonce),
 		cmocka_unit_test(test_ecdh_and_device_key),
+		cmocka_unit_test(test_ecdh_import_rejects_mismatched_pair),
 		cmocka_unit_test(test_ecdh_generated_pair_agrees),
 		cmocka_unit_test(test_key_reuse_across_mic_sizes),
 	};
