@@ -1,0 +1,620 @@
+/*
+ * One node's mesh stack: the layers wired together (see stack.h).
+ *
+ * Receive chain, all inside mesh_stack_net_receive() and all on the C
+ * stack or in struct mesh_stack:
+ *
+ *   mesh_net_receive          NID, IV index, NetMIC, message cache
+ *   relay                     mesh_net_relay_wanted -> re-encode -> bearer
+ *   stack_dst_is_ours         our elements, subscriptions, fixed groups
+ *   mesh_lt_decode + RPL      check only: SEQ (and SeqAuth) must be new
+ *   mesh_lt_receive           SAR; a complete message comes back through
+ *     stack_lt_deliver          the deliver op, still inside this call
+ *       mesh_upper_decrypt      access: TransMIC -> RPL accept -> dispatch
+ *       control                 RPL accept -> heartbeat / control hook
+ *
+ * Lower transport learns nothing about the RPL; the stack keeps the
+ * network PDU being processed in rx_cur so the deliver op knows which SEQ
+ * and IV index completed the message.
+ */
+#include "stack.h"
+
+#include <string.h>
+
+#include "addr.h"
+#include "err.h"
+
+/* ---- small helpers ----------------------------------------------------- */
+
+const char *mesh_stack_layer_name(enum mesh_stack_layer layer)
+{
+	switch (layer) {
+	case MESH_STACK_NET: return "net";
+	case MESH_STACK_LOWER: return "lower";
+	case MESH_STACK_RPL: return "rpl";
+	case MESH_STACK_UPPER: return "upper";
+	case MESH_STACK_CONTROL: return "control";
+	case MESH_STACK_ACCESS: return "access";
+	}
+	return "?";
+}
+
+static uint8_t stack_ttl(const struct mesh_stack *s, uint8_t ttl)
+{
+	return ttl == MESH_STACK_TTL_DEFAULT ? s->default_ttl : ttl;
+}
+
+static bool stack_is_own(const struct mesh_stack *s, uint16_t addr)
+{
+	return mesh_net_is_own(&s->net, addr);
+}
+
+/* ---- lower transport ops ----------------------------------------------- */
+
+static int stack_lt_net_send(void *ctx, const struct mesh_net_tx *tx)
+{
+	struct mesh_stack *s = ctx;
+	uint8_t pdu[MESH_NET_MAX_PDU];
+	size_t len;
+	int err;
+
+	/* In accept-all mode lower transport reassembles messages to other
+	 * nodes and would acknowledge them in their name. */
+	if (!stack_is_own(s, tx->src))
+		return MESH_ERR_SRC;
+	err = mesh_net_encode_tx(&s->net, tx, pdu, &len);
+	if (err)
+		return err;
+	return s->ops->bearer_send(s->ctx, pdu, len);
+}
+
+static int stack_lt_seq_next(void *ctx, uint16_t src, uint32_t *seq)
+{
+	struct mesh_stack *s = ctx;
+
+	/* Refused here too, so foreign acks do not even cost a SEQ. */
+	if (!stack_is_own(s, src))
+		return MESH_ERR_SRC;
+	return mesh_seq_next(&s->seq, seq);
+}
+
+static void stack_lt_send_done(void *ctx, void *cookie, int err)
+{
+	struct mesh_stack *s = ctx;
+
+	if (s->ops->send_done)
+		s->ops->send_done(s->ctx, cookie, err);
+}
+
+static void stack_lt_deliver(void *ctx, const struct mesh_transport_msg *msg);
+
+static const struct mesh_lt_ops stack_lt_ops = {
+	.net_send = stack_lt_net_send,
+	.seq_next = stack_lt_seq_next,
+	.deliver = stack_lt_deliver,
+	.send_done = stack_lt_send_done,
+};
+
+/* ---- persistence glue -------------------------------------------------- */
+
+static int stack_seq_store(void *user, uint32_t limit)
+{
+	struct mesh_stack *s = user;
+
+	return s->ops->seq_store ? s->ops->seq_store(s->ctx, limit) : 0;
+}
+
+static void stack_rpl_store(void *user, const struct mesh_rpl_entry *e, bool removed)
+{
+	struct mesh_stack *s = user;
+
+	if (s->ops->rpl_store)
+		s->ops->rpl_store(s->ctx, e, removed);
+}
+
+static void stack_iv_changed(void *user, const struct mesh_iv *iv)
+{
+	struct mesh_stack *s = user;
+	uint32_t tx_index = mesh_iv_tx_index(iv);
+
+	if (s->ops->iv_changed)
+		s->ops->iv_changed(s->ctx, iv->index, iv->update);
+	/* A new transmit IV index starts a fresh SEQ space (3.10.5). */
+	if (tx_index != s->seq_iv_index) {
+		s->seq_iv_index = tx_index;
+		mesh_seq_reset(&s->seq);
+	}
+	if (!iv->update)
+		mesh_rpl_prune(&s->rpl, iv->index);
+}
+
+/* ---- setup ------------------------------------------------------------- */
+
+void mesh_stack_config_default(struct mesh_stack_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->default_ttl = 7;
+	cfg->seq_block = 1024;
+}
+
+static int stack_init_transport(struct mesh_stack *s, const struct mesh_stack_config *cfg)
+{
+	struct mesh_lt_config lt_cfg;
+	int err;
+
+	mesh_lt_config_default(&lt_cfg);
+	if (cfg->sar)
+		lt_cfg.sar = *cfg->sar;
+	lt_cfg.default_ttl = cfg->default_ttl;
+	err = mesh_lt_init(&s->lt, s->timers, &lt_cfg, &stack_lt_ops, s);
+	if (err)
+		return err;
+	err = mesh_seq_init(&s->seq, cfg->seq_block, stack_seq_store, NULL, s);
+	if (err)
+		return err;
+	return mesh_seq_load(&s->seq, cfg->seq_start);
+}
+
+int mesh_stack_init(struct mesh_stack *s, struct mesh_timers *timers,
+		    const struct mesh_stack_config *cfg, const struct mesh_stack_ops *ops,
+		    void *ctx)
+{
+	struct mesh_stack_config def;
+
+	if (!s || !timers || !ops || !ops->bearer_send)
+		return MESH_ERR_INVAL;
+	if (!cfg) {
+		mesh_stack_config_default(&def);
+		cfg = &def;
+	}
+	if (cfg->default_ttl == 1 || cfg->default_ttl > MESH_TTL_MAX)
+		return MESH_ERR_INVAL;
+	memset(s, 0, sizeof(*s));
+	s->timers = timers;
+	s->ops = ops;
+	s->ctx = ctx;
+	s->default_ttl = cfg->default_ttl;
+
+	mesh_net_init(&s->net, cfg->iv_index, cfg->iv_update, mesh_timers_now(timers), 0, 0);
+	s->net.iv.on_change = stack_iv_changed;
+	s->net.iv.user = s;
+	s->seq_iv_index = mesh_iv_tx_index(&s->net.iv);
+	mesh_app_keys_init(&s->app_keys);
+	mesh_dev_keys_init(&s->dev_keys);
+	mesh_va_init(&s->va);
+	s->keyring.app = &s->app_keys;
+	s->keyring.dev = &s->dev_keys;
+	s->keyring.va = &s->va;
+	mesh_rpl_init(&s->rpl, stack_rpl_store, s);
+	mesh_access_init(&s->access);
+	return stack_init_transport(s, cfg);
+}
+
+void mesh_stack_cleanup(struct mesh_stack *s)
+{
+	mesh_lt_cleanup(&s->lt);
+	mesh_app_keys_clear(&s->app_keys);
+	mesh_dev_keys_clear(&s->dev_keys);
+	mesh_va_init(&s->va);
+	mesh_net_clear(&s->net);
+}
+
+int mesh_stack_set_address(struct mesh_stack *s, uint16_t primary, uint8_t count)
+{
+	int err;
+
+	if (count == 0 || count < s->access.n_elems)
+		return MESH_ERR_INVAL;
+	if (count > MESH_ACCESS_ELEMS_MAX)
+		return MESH_ERR_FULL;
+	if (!mesh_addr_is_unicast(primary) || !mesh_addr_is_unicast(primary + count - 1u))
+		return MESH_ERR_SRC;
+	while (s->access.n_elems < count) {
+		err = mesh_access_elem_add(&s->access, 0);
+		if (err < 0)
+			return err;
+	}
+	err = mesh_access_set_primary(&s->access, primary);
+	if (err)
+		return err;
+	s->net.own_addr = primary;
+	s->net.own_count = count;
+	return 0;
+}
+
+void mesh_stack_set_relay(struct mesh_stack *s, bool on)
+{
+	s->net.relay = on;
+}
+
+void mesh_stack_set_accept_all(struct mesh_stack *s, bool on)
+{
+	s->accept_all = on;
+}
+
+int mesh_stack_net_key_add(struct mesh_stack *s, uint16_t net_idx,
+			   const uint8_t key[MESH_KEY_LEN])
+{
+	return mesh_subnet_add(&s->net.subnets, net_idx, key);
+}
+
+int mesh_stack_app_key_add(struct mesh_stack *s, uint16_t app_idx, uint16_t net_idx,
+			   const uint8_t key[MESH_KEY_LEN])
+{
+	return mesh_app_keys_add(&s->app_keys, app_idx, net_idx, key);
+}
+
+int mesh_stack_dev_key_add(struct mesh_stack *s, uint16_t addr, uint8_t elements,
+			   const uint8_t key[MESH_KEY_LEN])
+{
+	return mesh_dev_keys_add(&s->dev_keys, addr, elements, key);
+}
+
+int mesh_stack_label_add(struct mesh_stack *s, const uint8_t uuid[MESH_LABEL_UUID_LEN],
+			 uint16_t *addr)
+{
+	return mesh_va_add(&s->va, uuid, addr);
+}
+
+/* ---- receive: addressing ----------------------------------------------- */
+
+/* Does any model of ours subscribe to group or virtual address addr? */
+static bool stack_subscribed(const struct mesh_stack *s, uint16_t addr)
+{
+	for (uint8_t e = 0; e < s->access.n_elems; e++) {
+		const struct mesh_element *elem = &s->access.elems[e];
+
+		for (uint8_t i = 0; i < elem->n_models; i++) {
+			const struct mesh_model *m = elem->models[i];
+
+			for (uint8_t k = 0; k < m->n_subs; k++) {
+				if (m->subs[k].addr == addr)
+					return true;
+			}
+		}
+	}
+	return false;
+}
+
+static bool stack_dst_is_ours(const struct mesh_stack *s, uint16_t dst)
+{
+	if (s->accept_all)
+		return true;
+	if (mesh_addr_is_unicast(dst))
+		return stack_is_own(s, dst);
+	switch (dst) {
+	case MESH_ADDR_ALL_NODES:
+		return true;
+	case MESH_ADDR_ALL_RELAYS:
+		return s->net.relay;
+	case MESH_ADDR_ALL_PROXIES:
+	case MESH_ADDR_ALL_FRIENDS:
+		return false;  /* features this stack does not run */
+	}
+	return stack_subscribed(s, dst);
+}
+
+/* ---- receive: replay protection ---------------------------------------- */
+
+/* Check (never record) the PDU in rx against the RPL. */
+static int stack_rpl_check(const struct mesh_stack *s, const struct mesh_net_rx *rx,
+			   const struct mesh_lt_pdu *p)
+{
+	uint64_t seq_auth;
+	int err;
+
+	if (!p->seg)
+		return mesh_rpl_check(&s->rpl, rx->src, rx->iv_index, rx->seq);
+	err = mesh_lt_seq_auth(rx->iv_index, rx->seq, p->seq_zero, &seq_auth);
+	if (err)
+		return err;
+	return mesh_rpl_check_seg(&s->rpl, rx->src, rx->iv_index, rx->seq, seq_auth);
+}
+
+/*
+ * msg authenticated: record the PDU that completed it. A segmented message
+ * must also be newer than the last one delivered from src: lower transport
+ * forgets finished messages eventually, and a replay of all its segments
+ * would otherwise reassemble and deliver it again.
+ */
+static int stack_rpl_accept(struct mesh_stack *s, const struct mesh_transport_msg *msg)
+{
+	const struct mesh_net_rx *rx = s->rx_cur;
+	const struct mesh_rpl_entry *e;
+	uint64_t seq_auth;
+
+	if (!msg->segmented)
+		return mesh_rpl_accept(&s->rpl, rx->src, rx->iv_index, rx->seq);
+	seq_auth = mesh_seq_auth(msg->iv_index, msg->seq);
+	e = mesh_rpl_find(&s->rpl, rx->src);
+	if (e && e->seq_auth >= seq_auth)
+		return MESH_ERR_REPLAY;
+	return mesh_rpl_accept_seg(&s->rpl, rx->src, rx->iv_index, rx->seq, seq_auth);
+}
+
+/* ---- receive: upper layers (run from the lower transport deliver op) -- */
+
+static int stack_ctl_rx(struct mesh_stack *s, const struct mesh_transport_msg *msg)
+{
+	struct mesh_ctl_msg ctl;
+	struct mesh_stack_hb_rx hb;
+	int err;
+
+	s->rx_trace->layer = MESH_STACK_CONTROL;
+	err = mesh_upper_ctl_decode(msg->opcode, msg->pdu, msg->len, &ctl);
+	if (err && err != MESH_ERR_UNKNOWN_OPCODE)
+		return err;
+	if (!err && msg->opcode == MESH_CTL_HEARTBEAT) {
+		hb = (struct mesh_stack_hb_rx){
+			.net_idx = msg->net_idx,
+			.src = msg->src,
+			.dst = msg->dst,
+			.rx_ttl = msg->ttl,
+			.hops = mesh_heartbeat_hops(&ctl.u.heartbeat, msg->ttl),
+			.hb = ctl.u.heartbeat,
+		};
+		if (s->ops->heartbeat)
+			s->ops->heartbeat(s->ctx, &hb);
+		return 0;
+	}
+	if (s->ops->control)
+		s->ops->control(s->ctx, msg, err ? NULL : &ctl);
+	return 0;
+}
+
+static int stack_access_rx(struct mesh_stack *s, const struct mesh_transport_msg *msg)
+{
+	struct mesh_access_msg am;
+	size_t len;
+	int err;
+
+	s->rx_trace->layer = MESH_STACK_UPPER;
+	err = mesh_upper_decrypt(&s->keyring, msg, s->rx_payload, sizeof(s->rx_payload), &len,
+				 &s->rx_key);
+	if (err)
+		return err;
+	s->rx_trace->layer = MESH_STACK_RPL;
+	err = stack_rpl_accept(s, msg);
+	if (err)
+		return err;
+	am = (struct mesh_access_msg){
+		.net_idx = msg->net_idx,
+		.app_idx = s->rx_key.dev ? MESH_KEY_IDX_DEV : s->rx_key.app_idx,
+		.src = msg->src,
+		.dst = msg->dst,
+		.label_uuid = s->rx_key.has_label ? s->rx_key.label_uuid : NULL,
+		.ttl = msg->ttl,
+		.rssi = MESH_RSSI_UNKNOWN,
+	};
+	if (s->ops->access_rx)
+		s->ops->access_rx(s->ctx, &am, s->rx_payload, len);
+	s->rx_trace->layer = MESH_STACK_ACCESS;
+	return mesh_access_dispatch(&s->access, &am, s->rx_payload, len);
+}
+
+static void stack_lt_deliver(void *ctx, const struct mesh_transport_msg *msg)
+{
+	struct mesh_stack *s = ctx;
+	int err;
+
+	/* Lower transport only delivers from inside mesh_lt_receive(). */
+	if (!s->rx_cur)
+		return;
+	s->rx_delivered = true;
+	if (msg->ctl) {
+		/* The NetMIC was a control message's only authentication. */
+		s->rx_trace->layer = MESH_STACK_RPL;
+		err = stack_rpl_accept(s, msg);
+		if (!err)
+			err = stack_ctl_rx(s, msg);
+	} else {
+		err = stack_access_rx(s, msg);
+	}
+	s->rx_trace->err = err;
+}
+
+/* ---- receive: the chain ------------------------------------------------ */
+
+static void stack_relay(struct mesh_stack *s, const struct mesh_net_rx *rx,
+			struct mesh_stack_trace *t)
+{
+	uint8_t pdu[MESH_NET_MAX_PDU];
+	size_t len;
+
+	if (!mesh_net_relay_wanted(&s->net, rx))
+		return;
+	if (mesh_net_relay_encode(&s->net, rx, pdu, &len))
+		return;
+	t->relayed = s->ops->bearer_send(s->ctx, pdu, len) == 0;
+}
+
+/* From lower transport up, for a PDU addressed to us. */
+static int stack_transport_rx(struct mesh_stack *s, const struct mesh_net_rx *rx,
+			      struct mesh_stack_trace *t)
+{
+	struct mesh_lt_pdu p;
+	int err;
+
+	t->layer = MESH_STACK_LOWER;
+	err = mesh_lt_decode(rx->ctl, rx->transport, rx->transport_len, &p);
+	if (err)
+		return err;
+	t->layer = MESH_STACK_RPL;
+	err = stack_rpl_check(s, rx, &p);
+	if (err)
+		return err;
+
+	t->layer = MESH_STACK_LOWER;
+	s->rx_cur = rx;
+	s->rx_delivered = false;
+	err = mesh_lt_receive(&s->lt, rx);
+	s->rx_cur = NULL;
+	if (err)
+		return err;
+	if (s->rx_delivered)
+		return t->err;
+	/* Consumed by lower transport itself: a stored segment (recorded
+	 * when its message completes) or an acknowledgment. */
+	if (!p.seg) {
+		t->layer = MESH_STACK_RPL;
+		return mesh_rpl_accept(&s->rpl, rx->src, rx->iv_index, rx->seq);
+	}
+	return 0;
+}
+
+static void stack_trace_hdr(struct mesh_stack_trace *t, const struct mesh_net_rx *rx)
+{
+	t->authenticated = true;
+	t->net_idx = rx->net_idx;
+	t->iv_index = rx->iv_index;
+	t->seq = rx->seq;
+	t->src = rx->src;
+	t->dst = rx->dst;
+	t->ttl = rx->ttl;
+	t->ctl = rx->ctl;
+}
+
+static int stack_net_rx(struct mesh_stack *s, const uint8_t *pdu, size_t len,
+			struct mesh_stack_trace *t)
+{
+	struct mesh_net_rx rx;
+	int err;
+
+	t->layer = MESH_STACK_NET;
+	err = mesh_net_receive(&s->net, pdu, len, &rx);
+	if (err)
+		return err;
+	stack_trace_hdr(t, &rx);
+	stack_relay(s, &rx, t);
+	/* Our own SEQ space: an echo the cache has forgotten, or a replay. */
+	if (stack_is_own(s, rx.src))
+		return MESH_ERR_SRC;
+	if (!stack_dst_is_ours(s, rx.dst))
+		return t->relayed ? 0 : MESH_ERR_DST;
+	return stack_transport_rx(s, &rx, t);
+}
+
+int mesh_stack_net_receive(struct mesh_stack *s, const uint8_t *pdu, size_t len)
+{
+	struct mesh_stack_trace t = { 0 };
+
+	if (s->rx_busy)
+		return MESH_ERR_BUSY;
+	s->rx_busy = true;
+	s->rx_trace = &t;
+	t.err = stack_net_rx(s, pdu, len, &t);
+	s->rx_trace = NULL;
+	s->rx_busy = false;
+	if (s->ops->rx_trace)
+		s->ops->rx_trace(s->ctx, &t);
+	return t.err;
+}
+
+/* ---- send -------------------------------------------------------------- */
+
+/* Fill the parts of msg every message we originate shares. */
+static int stack_tx_common(struct mesh_stack *s, uint16_t net_idx, uint16_t src,
+			   uint16_t dst, uint8_t ttl, struct mesh_transport_msg *msg)
+{
+	if (!mesh_subnet_find(&s->net.subnets, net_idx))
+		return MESH_ERR_KEY_INDEX;
+	if (!stack_is_own(s, src))
+		return MESH_ERR_SRC;
+	ttl = stack_ttl(s, ttl);
+	if (ttl > MESH_TTL_MAX)
+		return MESH_ERR_INVAL;
+	msg->net_idx = net_idx;
+	msg->src = src;
+	msg->dst = dst;
+	msg->ttl = ttl;
+	msg->iv_index = mesh_iv_tx_index(&s->net.iv);
+	return mesh_seq_next(&s->seq, &msg->seq);
+}
+
+static uint16_t stack_dev_addr(struct mesh_stack *s, const struct mesh_stack_access_tx *tx)
+{
+	if (tx->dev_addr)
+		return tx->dev_addr;
+	if (mesh_addr_is_unicast(tx->dst) && mesh_dev_keys_lookup(&s->dev_keys, tx->dst))
+		return tx->dst;
+	return tx->src;
+}
+
+int mesh_stack_send_access(struct mesh_stack *s, const struct mesh_stack_access_tx *tx,
+			   void *cookie)
+{
+	struct mesh_subnet *sub = mesh_subnet_find(&s->net.subnets, tx->net_idx);
+	uint8_t pdu[MESH_UPPER_MAX_PDU];
+	struct mesh_transport_msg msg = {
+		.segmented = tx->segmented,
+		.szmic = tx->szmic,
+	};
+	struct mesh_upper_tx utx = {
+		.payload = tx->payload,
+		.len = tx->len,
+		.label_uuid = tx->label_uuid,
+		.key = {
+			.dev = tx->dev_key,
+			.app_idx = tx->app_idx,
+		},
+	};
+	int err;
+
+	if (!sub)
+		return MESH_ERR_KEY_INDEX;
+	if (tx->dev_key)
+		utx.key.dev_addr = stack_dev_addr(s, tx);
+	else
+		utx.key.new_key = mesh_subnet_tx_new(sub);
+	err = stack_tx_common(s, tx->net_idx, tx->src, tx->dst, tx->ttl, &msg);
+	if (err)
+		return err;
+	err = mesh_upper_encrypt(&s->keyring, &utx, &msg, pdu, sizeof(pdu));
+	if (err)
+		return err;
+	return mesh_lt_send(&s->lt, &msg, cookie);
+}
+
+int mesh_stack_send_control(struct mesh_stack *s, const struct mesh_stack_ctl_tx *tx,
+			    void *cookie)
+{
+	struct mesh_transport_msg msg = {
+		.ctl = true,
+		.opcode = tx->opcode,
+		.segmented = tx->segmented,
+		.pdu = tx->params,
+		.len = tx->len,
+	};
+	int err;
+
+	/* Control messages have no label to authenticate a virtual dst. */
+	if (mesh_addr_is_virtual(tx->dst) || mesh_addr_is_unassigned(tx->dst))
+		return MESH_ERR_DST;
+	if (tx->opcode == MESH_CTL_SEG_ACK || tx->opcode > 0x7f)
+		return MESH_ERR_INVAL;
+	err = stack_tx_common(s, tx->net_idx, tx->src, tx->dst, tx->ttl, &msg);
+	if (err)
+		return err;
+	return mesh_lt_send(&s->lt, &msg, cookie);
+}
+
+int mesh_stack_send_heartbeat(struct mesh_stack *s, uint16_t net_idx, uint16_t dst,
+			      uint8_t init_ttl, uint16_t features, void *cookie)
+{
+	struct mesh_heartbeat hb = { .init_ttl = init_ttl, .features = features };
+	uint8_t params[MESH_HEARTBEAT_LEN];
+	struct mesh_stack_ctl_tx tx = {
+		.net_idx = net_idx,
+		.src = s->net.own_addr,
+		.dst = dst,
+		.ttl = init_ttl,
+		.opcode = MESH_CTL_HEARTBEAT,
+		.params = params,
+		.len = sizeof(params),
+	};
+	int err = mesh_heartbeat_encode(&hb, params);
+
+	if (err)
+		return err;
+	return mesh_stack_send_control(s, &tx, cookie);
+}

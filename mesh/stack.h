@@ -1,0 +1,262 @@
+/*
+ * One node's mesh stack: the layers of mesh/ composed into a receive chain
+ * (network -> relay -> lower transport -> replay protection -> upper
+ * transport -> access dispatch) and a send chain (SEQ -> upper transport ->
+ * lower transport -> network -> bearer).
+ *
+ * The stack owns every piece of per-node state: the network layer (subnets,
+ * IV index, message cache), the SAR pools, the AppKey / device key / Label
+ * UUID tables, the replay protection list, the SEQ counter and the model
+ * registry. It owns no clock and no radio: timers run on the caller's
+ * struct mesh_timers, network PDUs leave through ops->bearer_send and come
+ * back in through mesh_stack_net_receive().
+ *
+ * SEQ: one counter is shared by all our elements. A SEQ must only be unique
+ * per source address within an IV index; one counter gives every element a
+ * strictly increasing (if gapped) series, needs one persisted value instead
+ * of one per element, and matches what most implementations do.
+ *
+ * Replay protection: a PDU is checked against the RPL before any upper
+ * transport work, but the RPL is only updated once the PDU proved itself:
+ * access messages after the TransMIC authenticated, control messages (whose
+ * only authentication is the NetMIC) after the network layer accepted them.
+ * A PDU from someone holding the NetKey but not the AppKey therefore cannot
+ * push a source's SEQ forward and lock out its genuine messages.
+ *
+ * Nothing on the receive path allocates (cipher contexts are created on the
+ * first use of each key, see crypto.h). The struct holds pointers into
+ * itself: do not move it after mesh_stack_init().
+ */
+#ifndef MESH_STACK_H
+#define MESH_STACK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "access.h"
+#include "app_keys.h"
+#include "dev_keys.h"
+#include "heartbeat.h"
+#include "lower_transport.h"
+#include "net.h"
+#include "rpl.h"
+#include "seq.h"
+#include "timer.h"
+#include "upper_transport.h"
+#include "va.h"
+
+/* TTL value asking for the node's Default TTL. */
+#define MESH_STACK_TTL_DEFAULT 0xff
+
+/* Where a received PDU's processing ended (or was dropped). */
+enum mesh_stack_layer {
+	MESH_STACK_NET,      /* network: length, NID, NetMIC, cache, dst */
+	MESH_STACK_LOWER,    /* lower transport: header, SAR, acks */
+	MESH_STACK_RPL,      /* replay protection */
+	MESH_STACK_UPPER,    /* upper transport: keys, TransMIC */
+	MESH_STACK_CONTROL,  /* transport control message decoding */
+	MESH_STACK_ACCESS,   /* access layer: opcode, models, bindings */
+};
+
+/* Short lowercase name of a layer for logs ("net", "lower", ...). */
+const char *mesh_stack_layer_name(enum mesh_stack_layer layer);
+
+/* The outcome of one mesh_stack_net_receive(), for logs and tools. */
+struct mesh_stack_trace {
+	enum mesh_stack_layer layer; /* last layer that handled it */
+	int err;                     /* 0, or why that layer dropped it */
+	bool relayed;                /* a copy was sent on with TTL - 1 */
+	bool authenticated;          /* NetMIC passed: fields below are valid */
+	uint16_t net_idx;
+	uint32_t iv_index;
+	uint32_t seq;
+	uint16_t src;
+	uint16_t dst;
+	uint8_t ttl;
+	bool ctl;
+};
+
+/* A heartbeat received from a publisher. */
+struct mesh_stack_hb_rx {
+	uint16_t net_idx;
+	uint16_t src;
+	uint16_t dst;
+	uint8_t rx_ttl;       /* TTL the network PDU arrived with */
+	unsigned int hops;    /* mesh_heartbeat_hops() */
+	struct mesh_heartbeat hb;
+};
+
+struct mesh_stack_ops {
+	/* Required: put a network PDU on the air (ours and relayed ones).
+	 * Must not call mesh_stack_net_receive() of this stack before it
+	 * returns (queue local loopback instead). */
+	int (*bearer_send)(void *ctx, const uint8_t *pdu, size_t len);
+	/* Final result of a send that returned 0 (see mesh_lt_send()). */
+	void (*send_done)(void *ctx, void *cookie, int err);
+	/* A Heartbeat message arrived. */
+	void (*heartbeat)(void *ctx, const struct mesh_stack_hb_rx *hb);
+	/* Any other transport control message (not Segment Acknowledgments,
+	 * which lower transport consumes). decoded is NULL for opcodes this
+	 * code has no decoder for. */
+	void (*control)(void *ctx, const struct mesh_transport_msg *msg,
+			const struct mesh_ctl_msg *decoded);
+	/* Every authenticated access message before dispatch, whether or not
+	 * a model takes it: how a gateway/monitor sees traffic between other
+	 * nodes in accept-all mode. meta's opcode/params are not filled. */
+	void (*access_rx)(void *ctx, const struct mesh_access_msg *meta,
+			  const uint8_t *payload, size_t len);
+	/* Once per received PDU, with where it ended and why. */
+	void (*rx_trace)(void *ctx, const struct mesh_stack_trace *t);
+	/* Persist "SEQ below limit may be used"; nonzero = failed. NULL: the
+	 * counter lives in memory only (tests, tools). */
+	int (*seq_store)(void *ctx, uint32_t limit);
+	/* RPL entry changed or removed (write-through persistence). */
+	void (*rpl_store)(void *ctx, const struct mesh_rpl_entry *e, bool removed);
+	/* IV index or IV Update flag changed: persist it. Called before the
+	 * SEQ counter restarts at 0 for a new transmit IV index. */
+	void (*iv_changed)(void *ctx, uint32_t iv_index, bool iv_update);
+};
+
+struct mesh_stack_config {
+	uint32_t iv_index;
+	bool iv_update;
+	uint8_t default_ttl;   /* Default TTL state: 0 or 2..127 */
+	uint32_t seq_block;    /* SEQ numbers reserved per seq_store call */
+	uint32_t seq_start;    /* persisted SEQ limit to continue from */
+	const struct mesh_sar_config *sar; /* NULL: Mesh 1.1 defaults */
+};
+
+/* IV index 0 in normal operation, Default TTL 7, SEQ from 0 in blocks of
+ * 1024, default SAR timing. */
+void mesh_stack_config_default(struct mesh_stack_config *cfg);
+
+struct mesh_stack {
+	struct mesh_timers *timers;
+	const struct mesh_stack_ops *ops;
+	void *ctx;
+	uint8_t default_ttl;
+	bool accept_all;
+
+	struct mesh_net net;
+	struct mesh_lower_transport lt;
+	struct mesh_app_keys app_keys;
+	struct mesh_dev_keys dev_keys;
+	struct mesh_va_table va;
+	struct mesh_upper_keyring keyring; /* points at the three tables above */
+	struct mesh_rpl rpl;
+	struct mesh_seq seq;
+	uint32_t seq_iv_index;             /* transmit IV index SEQ counts for */
+	struct mesh_access access;         /* models: mesh_access_model_add() */
+
+	/* Receive state, valid only inside mesh_stack_net_receive(). */
+	bool rx_busy;
+	const struct mesh_net_rx *rx_cur;
+	struct mesh_stack_trace *rx_trace;
+	bool rx_delivered;
+	struct mesh_upper_key_info rx_key;
+	uint8_t rx_payload[MESH_ACCESS_MAX_PAYLOAD];
+};
+
+/* ---- setup ------------------------------------------------------------- */
+
+/* timers and ops (with ops->bearer_send) are required; cfg NULL gives
+ * mesh_stack_config_default(). The node starts unprovisioned: no keys, no
+ * address, relay off, accept-all off. */
+int mesh_stack_init(struct mesh_stack *s, struct mesh_timers *timers,
+		    const struct mesh_stack_config *cfg, const struct mesh_stack_ops *ops,
+		    void *ctx);
+/* Stop timers (pending sends end with MESH_ERR_CANCELED through
+ * send_done) and wipe every key. */
+void mesh_stack_cleanup(struct mesh_stack *s);
+
+/*
+ * Our unicast range: primary .. primary + count - 1. Creates the access
+ * layer's elements (count of them, at most MESH_ACCESS_ELEMS_MAX) so models
+ * can be added; calling it again may grow the count but not shrink it.
+ * MESH_ERR_SRC if the range is not all unicast, MESH_ERR_INVAL for count 0
+ * or a shrink, MESH_ERR_FULL above MESH_ACCESS_ELEMS_MAX.
+ */
+int mesh_stack_set_address(struct mesh_stack *s, uint16_t primary, uint8_t count);
+
+/* Relay feature; also decides whether all-relays (0xfffe) is ours. */
+void mesh_stack_set_relay(struct mesh_stack *s, bool on);
+/* Accept-all (gateway/monitor): process every authenticated PDU whatever
+ * its destination. We never acknowledge segments or send anything for
+ * addresses that are not ours. */
+void mesh_stack_set_accept_all(struct mesh_stack *s, bool on);
+
+/* Key tables; errors as for mesh_subnet_add(), mesh_app_keys_add(),
+ * mesh_dev_keys_add() and mesh_va_add() (addr may be NULL). */
+int mesh_stack_net_key_add(struct mesh_stack *s, uint16_t net_idx,
+			   const uint8_t key[MESH_KEY_LEN]);
+int mesh_stack_app_key_add(struct mesh_stack *s, uint16_t app_idx, uint16_t net_idx,
+			   const uint8_t key[MESH_KEY_LEN]);
+int mesh_stack_dev_key_add(struct mesh_stack *s, uint16_t addr, uint8_t elements,
+			   const uint8_t key[MESH_KEY_LEN]);
+int mesh_stack_label_add(struct mesh_stack *s, const uint8_t uuid[MESH_LABEL_UUID_LEN],
+			 uint16_t *addr);
+
+/* ---- receive ----------------------------------------------------------- */
+
+/*
+ * Process one network PDU from a bearer: decrypt, relay if wanted, and if
+ * it is addressed to us (our elements, a group or virtual address a model
+ * subscribes to, all-nodes, all-relays while relaying; anything in
+ * accept-all mode) pass it up to replay protection, SAR, decryption and
+ * model dispatch. Returns 0 if the PDU was used (delivered, stored as a
+ * segment, or relayed), else the reason of the layer that dropped it,
+ * which ops->rx_trace also reports. MESH_ERR_BUSY if called from inside
+ * this stack's own processing.
+ */
+int mesh_stack_net_receive(struct mesh_stack *s, const uint8_t *pdu, size_t len);
+
+/* ---- send -------------------------------------------------------------- */
+
+struct mesh_stack_access_tx {
+	uint16_t net_idx;
+	uint16_t src;               /* one of our element addresses */
+	uint16_t dst;
+	const uint8_t *label_uuid;  /* required iff dst is virtual */
+	uint8_t ttl;                /* MESH_STACK_TTL_DEFAULT: Default TTL */
+	bool dev_key;               /* device key instead of app_idx */
+	uint16_t app_idx;
+	/* dev_key: whose key; 0 means dst's if we hold it (we configure it),
+	 * else our own (we answer as a configured node). */
+	uint16_t dev_addr;
+	bool szmic;                 /* 64-bit TransMIC (implies segmented) */
+	bool segmented;             /* segment even if short (acked delivery) */
+	const uint8_t *payload;     /* opcode || parameters */
+	size_t len;
+};
+
+/*
+ * Encrypt and send an access message with the next SEQ. Returns 0 and
+ * later calls ops->send_done(cookie) once (already before returning for an
+ * unsegmented message), or an error and never calls it: MESH_ERR_KEY_INDEX
+ * (unknown subnet or AppKey), MESH_ERR_SRC (src not ours), MESH_ERR_INVAL
+ * (TTL), SEQ, upper transport and lower transport errors.
+ */
+int mesh_stack_send_access(struct mesh_stack *s, const struct mesh_stack_access_tx *tx,
+			   void *cookie);
+
+struct mesh_stack_ctl_tx {
+	uint16_t net_idx;
+	uint16_t src;
+	uint16_t dst;               /* unicast or group, never virtual */
+	uint8_t ttl;                /* MESH_STACK_TTL_DEFAULT: Default TTL */
+	uint8_t opcode;             /* 0x01..0x7f; 0x00 belongs to SAR */
+	bool segmented;
+	const uint8_t *params;
+	size_t len;
+};
+
+/* Send a transport control message; results as mesh_stack_send_access(). */
+int mesh_stack_send_control(struct mesh_stack *s, const struct mesh_stack_ctl_tx *tx,
+			    void *cookie);
+
+/* A Heartbeat from our primary element with TTL = InitTTL = init_ttl. */
+int mesh_stack_send_heartbeat(struct mesh_stack *s, uint16_t net_idx, uint16_t dst,
+			      uint8_t init_ttl, uint16_t features, void *cookie);
+
+#endif

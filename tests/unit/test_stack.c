@@ -1,0 +1,773 @@
+/*
+ * Whole-stack tests: three nodes (A, B, C) joined by an in-memory "air".
+ *
+ * A node's bearer_send puts the PDU in a queue; a timer on the shared
+ * struct mesh_timers delivers the queue 1 ms later to every node linked to
+ * the sender, so a test runs a scenario by moving time forward and every
+ * run is the same. The links matrix decides who hears whom, which is how
+ * the relay tests keep A and B apart.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "mesh/addr.h"
+#include "mesh/err.h"
+#include "mesh/stack.h"
+
+#define NODES 3
+#define A 0
+#define B 1
+#define C 2
+#define AIR_QUEUE 256
+#define AIR_LOG 64
+#define AIR_DELAY_MS 1
+
+#define NET_IDX 0x000
+#define APP_IDX 0x123
+#define GROUP 0xc001
+#define OP_TEST MESH_OP_2(0x82, 0x01)
+#define OP_DEV MESH_OP_2(0x80, 0x08)
+#define OP_DEV_STATUS MESH_OP_2(0x80, 0x09)
+
+static const uint8_t net_key[MESH_KEY_LEN] = {
+	0x7d, 0xd7, 0x36, 0x4c, 0xd8, 0x42, 0xad, 0x18,
+	0xc1, 0x7c, 0x2b, 0x82, 0x0c, 0x84, 0xc3, 0xd6,
+};
+static const uint8_t app_key[MESH_KEY_LEN] = {
+	0x63, 0x96, 0x47, 0x71, 0x73, 0x4f, 0xbd, 0x76,
+	0xe3, 0xb4, 0x05, 0x19, 0xd1, 0xd9, 0x4a, 0x48,
+};
+static const uint8_t label[MESH_LABEL_UUID_LEN] = {
+	0xf4, 0xa0, 0x02, 0xc7, 0xfb, 0x1e, 0x4c, 0xa0,
+	0xa4, 0x69, 0xa0, 0x21, 0xde, 0x0d, 0xb8, 0x75,
+};
+static const uint8_t other_label[MESH_LABEL_UUID_LEN] = {
+	0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
+	0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10,
+};
+
+/* What one model's handler saw. */
+struct model_rx {
+	unsigned int count;
+	struct mesh_access_msg msg;
+	uint8_t params[MESH_ACCESS_MAX_PAYLOAD];
+	bool has_label;
+	uint8_t label[MESH_LABEL_UUID_LEN];
+};
+
+struct node {
+	int id;
+	struct mesh_stack stack;
+	/* element 0: srv (AppKey) and cfg (device key); element 1: srv2 */
+	struct mesh_model srv, srv2, cfg;
+	struct model_rx srv_rx, srv2_rx, cfg_rx;
+	unsigned int traces;
+	struct mesh_stack_trace trace;
+	unsigned int hb_count;
+	struct mesh_stack_hb_rx hb;
+	unsigned int access_rx_count;
+	unsigned int done_calls;
+	int done_err;
+	unsigned int sent;  /* PDUs this node put on the air */
+};
+
+struct air_pdu {
+	int from;
+	size_t len;
+	uint8_t pdu[MESH_NET_MAX_PDU];
+};
+
+static struct mesh_timers timers;
+static struct node nodes[NODES];
+static bool links[NODES][NODES];
+static struct air_pdu air[AIR_QUEUE];
+static unsigned int air_head, air_count;
+static struct mesh_timer air_timer;
+/* Every PDU ever sent, for replay and forgery. */
+static struct air_pdu air_log[AIR_LOG];
+static unsigned int air_logged;
+
+/* ---- the air ----------------------------------------------------------- */
+
+static void air_fire(struct mesh_timer *t)
+{
+	/* Only what was on the air when the timer fired: answers go out in
+	 * the next slot, as they would on a radio. */
+	unsigned int n = air_count;
+
+	(void)t;
+	while (n--) {
+		struct air_pdu p = air[air_head];
+
+		air_head = (air_head + 1) % AIR_QUEUE;
+		air_count--;
+		for (int to = 0; to < NODES; to++) {
+			if (to != p.from && links[p.from][to])
+				mesh_stack_net_receive(&nodes[to].stack, p.pdu, p.len);
+		}
+	}
+	if (air_count)
+		mesh_timer_start(&timers, &air_timer, AIR_DELAY_MS);
+}
+
+static int air_send(void *ctx, const uint8_t *pdu, size_t len)
+{
+	struct node *n = ctx;
+	struct air_pdu *p;
+
+	assert_true(len <= MESH_NET_MAX_PDU);
+	assert_true(air_count < AIR_QUEUE);
+	p = &air[(air_head + air_count++) % AIR_QUEUE];
+	p->from = n->id;
+	p->len = len;
+	memcpy(p->pdu, pdu, len);
+	if (air_logged < AIR_LOG)
+		air_log[air_logged++] = *p;
+	n->sent++;
+	if (!mesh_timer_armed(&air_timer))
+		mesh_timer_start(&timers, &air_timer, AIR_DELAY_MS);
+	return 0;
+}
+
+static void link_nodes(int a, int b, bool on)
+{
+	links[a][b] = on;
+	links[b][a] = on;
+}
+
+static void run(uint32_t ms)
+{
+	mesh_timers_advance(&timers, mesh_timers_now(&timers) + ms);
+}
+
+/* ---- hooks ------------------------------------------------------------- */
+
+static void on_send_done(void *ctx, void *cookie, int err)
+{
+	struct node *n = ctx;
+
+	(void)cookie;
+	n->done_calls++;
+	n->done_err = err;
+}
+
+static void on_heartbeat(void *ctx, const struct mesh_stack_hb_rx *hb)
+{
+	struct node *n = ctx;
+
+	n->hb_count++;
+	n->hb = *hb;
+}
+
+static void on_access_rx(void *ctx, const struct mesh_access_msg *meta,
+			 const uint8_t *payload, size_t len)
+{
+	struct node *n = ctx;
+
+	(void)meta;
+	(void)payload;
+	(void)len;
+	n->access_rx_count++;
+}
+
+static void on_trace(void *ctx, const struct mesh_stack_trace *t)
+{
+	struct node *n = ctx;
+
+	n->traces++;
+	n->trace = *t;
+}
+
+static const struct mesh_stack_ops node_ops = {
+	.bearer_send = air_send,
+	.send_done = on_send_done,
+	.heartbeat = on_heartbeat,
+	.access_rx = on_access_rx,
+	.rx_trace = on_trace,
+};
+
+static int model_handler(struct mesh_model *m, const struct mesh_access_msg *msg)
+{
+	struct model_rx *rx = m->user_data;
+
+	rx->count++;
+	rx->msg = *msg;
+	assert_true(msg->params_len <= sizeof(rx->params));
+	memcpy(rx->params, msg->params, msg->params_len);
+	rx->msg.params = rx->params;
+	rx->has_label = msg->label_uuid != NULL;
+	if (msg->label_uuid)
+		memcpy(rx->label, msg->label_uuid, MESH_LABEL_UUID_LEN);
+	return 0;
+}
+
+static const struct mesh_access_op srv_ops[] = {
+	{ OP_TEST, 0, 0, model_handler },
+	{ 0, 0, 0, NULL },
+};
+
+static const struct mesh_access_op cfg_ops[] = {
+	{ OP_DEV, 0, 0, model_handler },
+	{ OP_DEV_STATUS, 0, 0, model_handler },
+	{ 0, 0, 0, NULL },
+};
+
+/* ---- setup ------------------------------------------------------------- */
+
+static uint16_t node_addr(int i)
+{
+	return (uint16_t)(0x0100 * (i + 1));
+}
+
+static void dev_key_of(int i, uint8_t key[MESH_KEY_LEN])
+{
+	for (int k = 0; k < MESH_KEY_LEN; k++)
+		key[k] = (uint8_t)(0x10 * (i + 1) + k);
+}
+
+static void node_models(struct node *n)
+{
+	struct mesh_access *acc = &n->stack.access;
+
+	n->srv = (struct mesh_model){
+		.id = mesh_model_id_sig(0x1000), .ops = srv_ops, .user_data = &n->srv_rx,
+	};
+	n->srv2 = (struct mesh_model){
+		.id = mesh_model_id_sig(0x1000), .ops = srv_ops, .user_data = &n->srv2_rx,
+	};
+	n->cfg = (struct mesh_model){
+		.id = mesh_model_id_sig(0x0000), .ops = cfg_ops, .dev_key = true,
+		.user_data = &n->cfg_rx,
+	};
+	assert_int_equal(mesh_access_model_add(acc, 0, &n->srv), 0);
+	assert_int_equal(mesh_access_model_add(acc, 0, &n->cfg), 0);
+	assert_int_equal(mesh_access_model_add(acc, 1, &n->srv2), 0);
+	assert_int_equal(mesh_model_bind(&n->srv, APP_IDX), 0);
+	assert_int_equal(mesh_model_bind(&n->srv2, APP_IDX), 0);
+}
+
+static void node_setup(int i)
+{
+	struct node *n = &nodes[i];
+	uint8_t dk[MESH_KEY_LEN];
+
+	memset(n, 0, sizeof(*n));
+	n->id = i;
+	assert_int_equal(mesh_stack_init(&n->stack, &timers, NULL, &node_ops, n), 0);
+	assert_int_equal(mesh_stack_set_address(&n->stack, node_addr(i), 2), 0);
+	assert_int_equal(mesh_stack_net_key_add(&n->stack, NET_IDX, net_key), 0);
+	assert_int_equal(mesh_stack_app_key_add(&n->stack, APP_IDX, NET_IDX, app_key), 0);
+	dev_key_of(i, dk);
+	assert_int_equal(mesh_stack_dev_key_add(&n->stack, node_addr(i), 2, dk), 0);
+	node_models(n);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	mesh_timers_init(&timers, 1000);
+	mesh_timer_init(&air_timer, air_fire);
+	air_head = air_count = air_logged = 0;
+	memset(links, 0, sizeof(links));
+	for (int i = 0; i < NODES; i++)
+		node_setup(i);
+	/* A is the provisioner: it holds B's device key. */
+	{
+		uint8_t dk[MESH_KEY_LEN];
+
+		dev_key_of(B, dk);
+		assert_int_equal(mesh_stack_dev_key_add(&nodes[A].stack, node_addr(B), 2, dk), 0);
+	}
+	link_nodes(A, B, true);
+	link_nodes(B, C, true);
+	link_nodes(A, C, true);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	for (int i = 0; i < NODES; i++)
+		mesh_stack_cleanup(&nodes[i].stack);
+	return 0;
+}
+
+/* ---- helpers ----------------------------------------------------------- */
+
+/* Send OP_TEST || params from A's primary element. */
+static int send_app(int from, uint16_t dst, const uint8_t *label_uuid, uint8_t ttl,
+		    const uint8_t *params, size_t params_len)
+{
+	uint8_t payload[MESH_ACCESS_MAX_PAYLOAD];
+	struct mesh_stack_access_tx tx = {
+		.net_idx = NET_IDX,
+		.src = node_addr(from),
+		.dst = dst,
+		.label_uuid = label_uuid,
+		.ttl = ttl,
+		.app_idx = APP_IDX,
+		.payload = payload,
+	};
+	int len = mesh_access_compose(OP_TEST, params, params_len, payload, sizeof(payload));
+
+	assert_true(len > 0);
+	tx.len = (size_t)len;
+	return mesh_stack_send_access(&nodes[from].stack, &tx, NULL);
+}
+
+static const uint8_t hello[] = { 'h', 'e', 'l', 'l', 'o' };
+
+/* ---- tests ------------------------------------------------------------- */
+
+static void test_app_key_unicast(void **state)
+{
+	struct node *b = &nodes[B], *c = &nodes[C];
+
+	(void)state;
+	assert_int_equal(send_app(A, node_addr(B), NULL, MESH_STACK_TTL_DEFAULT, hello,
+				  sizeof(hello)), 0);
+	assert_int_equal(nodes[A].done_calls, 1);
+	assert_int_equal(nodes[A].done_err, 0);
+	run(10);
+
+	assert_int_equal(b->srv_rx.count, 1);
+	assert_int_equal(b->srv_rx.msg.opcode, OP_TEST);
+	assert_int_equal(b->srv_rx.msg.params_len, sizeof(hello));
+	assert_memory_equal(b->srv_rx.params, hello, sizeof(hello));
+	assert_int_equal(b->srv_rx.msg.src, node_addr(A));
+	assert_int_equal(b->srv_rx.msg.dst, node_addr(B));
+	assert_int_equal(b->srv_rx.msg.app_idx, APP_IDX);
+	assert_int_equal(b->srv_rx.msg.net_idx, NET_IDX);
+	assert_int_equal(b->srv_rx.msg.ttl, 7);
+	assert_int_equal(b->srv2_rx.count, 0);
+	assert_int_equal(b->cfg_rx.count, 0);
+	assert_int_equal(b->trace.layer, MESH_STACK_ACCESS);
+	assert_int_equal(b->trace.err, 0);
+
+	/* C heard it too but it is not addressed to C. */
+	assert_int_equal(c->srv_rx.count, 0);
+	assert_int_equal(c->trace.layer, MESH_STACK_NET);
+	assert_int_equal(c->trace.err, MESH_ERR_DST);
+	assert_true(c->trace.authenticated);
+}
+
+static void test_segmented_long(void **state)
+{
+	struct node *a = &nodes[A], *b = &nodes[B];
+	uint8_t big[200];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)(i * 7 + 3);
+	assert_int_equal(send_app(A, node_addr(B), NULL, MESH_STACK_TTL_DEFAULT, big,
+				  sizeof(big)), 0);
+	assert_int_equal(a->done_calls, 0);
+	run(5000);
+
+	assert_int_equal(b->srv_rx.count, 1);
+	assert_int_equal(b->srv_rx.msg.params_len, sizeof(big));
+	assert_memory_equal(b->srv_rx.params, big, sizeof(big));
+	assert_int_equal(b->srv_rx.msg.app_idx, APP_IDX);
+	/* Acknowledged: A's send completed successfully through SAR acks. */
+	assert_int_equal(a->done_calls, 1);
+	assert_int_equal(a->done_err, 0);
+	assert_true(a->stack.lt.stats.ack_received >= 1);
+	assert_true(b->stack.lt.stats.ack_sent >= 1);
+	assert_int_equal(mesh_lt_tx_in_use(&a->stack.lt), 0);
+	assert_int_equal(mesh_lt_rx_in_use(&b->stack.lt), 0);
+	/* 202 + 4 octets in 12-octet segments. */
+	assert_int_equal(a->stack.lt.stats.seg_sent, 18);
+}
+
+static void test_group(void **state)
+{
+	struct node *b = &nodes[B], *c = &nodes[C];
+
+	(void)state;
+	assert_int_equal(mesh_model_sub_add(&b->srv2, GROUP, NULL), 0);
+	assert_int_equal(send_app(A, GROUP, NULL, MESH_STACK_TTL_DEFAULT, hello,
+				  sizeof(hello)), 0);
+	run(10);
+
+	assert_int_equal(b->srv2_rx.count, 1);
+	assert_int_equal(b->srv2_rx.msg.dst, GROUP);
+	assert_memory_equal(b->srv2_rx.params, hello, sizeof(hello));
+	assert_int_equal(b->srv_rx.count, 0);
+	assert_int_equal(c->srv_rx.count + c->srv2_rx.count, 0);
+	assert_int_equal(c->trace.err, MESH_ERR_DST);
+
+	/* All-nodes always reaches the primary element. */
+	assert_int_equal(send_app(A, MESH_ADDR_ALL_NODES, NULL, MESH_STACK_TTL_DEFAULT, hello,
+				  sizeof(hello)), 0);
+	run(10);
+	assert_int_equal(b->srv_rx.count, 1);
+	assert_int_equal(c->srv_rx.count, 1);
+	assert_int_equal(b->srv2_rx.count, 1);
+}
+
+static void test_virtual(void **state)
+{
+	struct node *b = &nodes[B];
+	uint16_t va, other_va;
+
+	(void)state;
+	assert_int_equal(mesh_stack_label_add(&b->stack, label, &va), 0);
+	assert_true(mesh_addr_is_virtual(va));
+	assert_int_equal(mesh_model_sub_add(&b->srv, va, label), 0);
+	assert_int_equal(send_app(A, va, label, MESH_STACK_TTL_DEFAULT, hello, sizeof(hello)),
+			 0);
+	run(10);
+	assert_int_equal(b->srv_rx.count, 1);
+	assert_int_equal(b->srv_rx.msg.dst, va);
+	assert_true(b->srv_rx.has_label);
+	assert_memory_equal(b->srv_rx.label, label, MESH_LABEL_UUID_LEN);
+
+	/* Another label is another address B does not subscribe to. */
+	assert_int_equal(mesh_virtual_address(other_label, &other_va), 0);
+	assert_int_not_equal(other_va, va);
+	assert_int_equal(send_app(A, other_va, other_label, MESH_STACK_TTL_DEFAULT, hello,
+				  sizeof(hello)), 0);
+	run(10);
+	assert_int_equal(b->srv_rx.count, 1);
+	assert_int_equal(b->trace.err, MESH_ERR_DST);
+}
+
+static void test_dev_key(void **state)
+{
+	struct node *a = &nodes[A], *b = &nodes[B];
+	uint8_t payload[8];
+	struct mesh_stack_access_tx tx = {
+		.net_idx = NET_IDX,
+		.src = node_addr(A),
+		.dst = node_addr(B),
+		.ttl = MESH_STACK_TTL_DEFAULT,
+		.dev_key = true,
+		.payload = payload,
+	};
+	int len = mesh_access_compose(OP_DEV, hello, sizeof(hello), payload, sizeof(payload));
+
+	(void)state;
+	tx.len = (size_t)len;
+	assert_int_equal(mesh_stack_send_access(&a->stack, &tx, NULL), 0);
+	run(10);
+	assert_int_equal(b->cfg_rx.count, 1);
+	assert_int_equal(b->cfg_rx.msg.app_idx, MESH_KEY_IDX_DEV);
+	assert_int_equal(b->cfg_rx.msg.src, node_addr(A));
+	assert_memory_equal(b->cfg_rx.params, hello, sizeof(hello));
+	assert_int_equal(b->srv_rx.count, 0);
+
+	/* B answers with its own device key, which A holds for B. */
+	len = mesh_access_compose(OP_DEV_STATUS, hello, 1, payload, sizeof(payload));
+	tx.src = node_addr(B);
+	tx.dst = node_addr(A);
+	tx.len = (size_t)len;
+	assert_int_equal(mesh_stack_send_access(&b->stack, &tx, NULL), 0);
+	run(10);
+	assert_int_equal(a->cfg_rx.count, 1);
+	assert_int_equal(a->cfg_rx.msg.opcode, OP_DEV_STATUS);
+	assert_int_equal(a->cfg_rx.msg.app_idx, MESH_KEY_IDX_DEV);
+
+	/* C has neither key: the TransMIC stops it at the upper transport. */
+	tx.src = node_addr(A);
+	tx.dst = node_addr(C);
+	tx.dev_addr = node_addr(B);
+	assert_int_equal(mesh_stack_send_access(&a->stack, &tx, NULL), 0);
+	run(10);
+	assert_int_equal(nodes[C].cfg_rx.count, 0);
+	assert_int_equal(nodes[C].trace.layer, MESH_STACK_UPPER);
+	assert_int_equal(nodes[C].trace.err, MESH_ERR_TRANSMIC);
+}
+
+/* A - C - B: A and B only hear each other through C. */
+static void relay_topology(void)
+{
+	link_nodes(A, B, false);
+	mesh_stack_set_relay(&nodes[C].stack, true);
+}
+
+static void test_relay(void **state)
+{
+	struct node *b = &nodes[B], *c = &nodes[C];
+
+	(void)state;
+	relay_topology();
+	assert_int_equal(send_app(A, node_addr(B), NULL, 5, hello, sizeof(hello)), 0);
+	run(10);
+	assert_true(c->trace.relayed);
+	assert_int_equal(c->trace.err, 0);
+	assert_int_equal(c->sent, 1);
+	assert_int_equal(b->srv_rx.count, 1);
+	assert_int_equal(b->srv_rx.msg.ttl, 4);
+	assert_int_equal(b->srv_rx.msg.src, node_addr(A));
+
+	/* B hears C's copy, C hears B's nothing; A's own echo from C is in
+	 * A's cache and never processed again. */
+	assert_int_equal(nodes[A].trace.err, MESH_ERR_CACHED);
+
+	/* A long message through the relay, acks relayed back. */
+	{
+		uint8_t big[100];
+
+		memset(big, 0x5a, sizeof(big));
+		assert_int_equal(send_app(A, node_addr(B), NULL, 5, big, sizeof(big)), 0);
+		run(5000);
+		assert_int_equal(b->srv_rx.count, 2);
+		assert_memory_equal(b->srv_rx.params, big, sizeof(big));
+		assert_int_equal(nodes[A].done_err, 0);
+	}
+}
+
+static void test_ttl1_not_relayed(void **state)
+{
+	struct node *b = &nodes[B], *c = &nodes[C];
+
+	(void)state;
+	relay_topology();
+	assert_int_equal(send_app(A, node_addr(B), NULL, 1, hello, sizeof(hello)), 0);
+	run(10);
+	assert_false(c->trace.relayed);
+	assert_int_equal(c->trace.ttl, 1);
+	assert_int_equal(c->sent, 0);
+	assert_int_equal(b->traces, 0);
+	assert_int_equal(b->srv_rx.count, 0);
+}
+
+/* The network PDU A last sent. */
+static struct air_pdu last_from(int node)
+{
+	for (unsigned int i = air_logged; i-- > 0;) {
+		if (air_log[i].from == node)
+			return air_log[i];
+	}
+	fail_msg("node %d sent nothing", node);
+	return air_log[0];
+}
+
+static void test_replay(void **state)
+{
+	struct node *b = &nodes[B];
+	struct air_pdu p;
+
+	(void)state;
+	assert_int_equal(send_app(A, node_addr(B), NULL, MESH_STACK_TTL_DEFAULT, hello,
+				  sizeof(hello)), 0);
+	run(10);
+	assert_int_equal(b->srv_rx.count, 1);
+	p = last_from(A);
+
+	/* At once: the network message cache still knows it. */
+	assert_int_equal(mesh_stack_net_receive(&b->stack, p.pdu, p.len), MESH_ERR_CACHED);
+	assert_int_equal(b->trace.layer, MESH_STACK_NET);
+
+	/* Later, once the cache has forgotten it: the RPL drops it. */
+	run(60000);
+	mesh_net_cache_init(&b->stack.net.cache, 0x5eed);
+	assert_int_equal(mesh_stack_net_receive(&b->stack, p.pdu, p.len), MESH_ERR_REPLAY);
+	assert_int_equal(b->trace.layer, MESH_STACK_RPL);
+	assert_int_equal(b->trace.err, MESH_ERR_REPLAY);
+	assert_int_equal(b->trace.src, node_addr(A));
+	assert_int_equal(b->srv_rx.count, 1);
+
+	/* A's next message is still fine. */
+	assert_int_equal(send_app(A, node_addr(B), NULL, MESH_STACK_TTL_DEFAULT, hello,
+				  sizeof(hello)), 0);
+	run(10);
+	assert_int_equal(b->srv_rx.count, 2);
+}
+
+static void test_segmented_replay(void **state)
+{
+	struct node *b = &nodes[B];
+	struct air_pdu segs[AIR_LOG];
+	unsigned int n = 0;
+	uint8_t big[40];
+
+	(void)state;
+	memset(big, 0xc3, sizeof(big));
+	assert_int_equal(send_app(A, node_addr(B), NULL, MESH_STACK_TTL_DEFAULT, big,
+				  sizeof(big)), 0);
+	run(5000);
+	assert_int_equal(b->srv_rx.count, 1);
+	for (unsigned int i = 0; i < air_logged; i++) {
+		if (air_log[i].from == A)
+			segs[n++] = air_log[i];
+	}
+	assert_true(n >= 4);
+
+	/* Replay every segment with a fresh cache and a forgetful SAR. */
+	mesh_net_cache_init(&b->stack.net.cache, 1);
+	mesh_lt_cleanup(&b->stack.lt);
+	memset(b->stack.lt.done, 0, sizeof(b->stack.lt.done));
+	for (unsigned int i = 0; i < n; i++)
+		mesh_stack_net_receive(&b->stack, segs[i].pdu, segs[i].len);
+	run(5000);
+	assert_int_equal(b->srv_rx.count, 1);
+}
+
+static void test_forged(void **state)
+{
+	struct node *b = &nodes[B];
+	struct mesh_rpl_entry before;
+	const struct mesh_rpl_entry *e;
+	struct air_pdu p;
+
+	(void)state;
+	assert_int_equal(send_app(A, node_addr(B), NULL, MESH_STACK_TTL_DEFAULT, hello,
+				  sizeof(hello)), 0);
+	run(10);
+	assert_int_equal(b->srv_rx.count, 1);
+	e = mesh_rpl_find(&b->stack.rpl, node_addr(A));
+	assert_non_null(e);
+	before = *e;
+
+	/* A new message B has not heard yet, with one bit flipped. */
+	link_nodes(A, B, false);
+	assert_int_equal(send_app(A, node_addr(B), NULL, MESH_STACK_TTL_DEFAULT, hello,
+				  sizeof(hello)), 0);
+	run(10);
+	p = last_from(A);
+	p.pdu[12] ^= 0x04;
+	assert_int_equal(mesh_stack_net_receive(&b->stack, p.pdu, p.len), MESH_ERR_NETMIC);
+	assert_int_equal(b->trace.layer, MESH_STACK_NET);
+	assert_int_equal(b->trace.err, MESH_ERR_NETMIC);
+	assert_false(b->trace.authenticated);
+	assert_memory_equal(mesh_rpl_find(&b->stack.rpl, node_addr(A)), &before, sizeof(before));
+
+	/* The genuine PDU still goes through. */
+	p.pdu[12] ^= 0x04;
+	assert_int_equal(mesh_stack_net_receive(&b->stack, p.pdu, p.len), 0);
+	assert_int_equal(b->srv_rx.count, 2);
+}
+
+/* Someone with the NetKey but not the AppKey cannot move the RPL. */
+static void test_forged_transmic(void **state)
+{
+	struct node *b = &nodes[B];
+	struct mesh_subnet *sub = mesh_subnet_find(&b->stack.net.subnets, NET_IDX);
+	struct mesh_app_key *ak = mesh_app_keys_get(&b->stack.app_keys, APP_IDX);
+	uint8_t transport[MESH_NET_MAX_TRANSPORT];
+	uint8_t pdu[MESH_NET_MAX_PDU];
+	struct mesh_net_tx tx = {
+		.ttl = 3,
+		.seq = 0x100000,
+		.src = node_addr(A),
+		.dst = node_addr(B),
+		.transport = transport,
+		.transport_len = 10,
+	};
+	size_t len;
+
+	(void)state;
+	memset(transport, 0xee, sizeof(transport));
+	transport[0] = (uint8_t)(0x40 | ak->val[0].aid);  /* AKF, right AID */
+	assert_int_equal(mesh_net_pdu_encode(&mesh_subnet_tx_keys(sub)->cred,
+					     mesh_iv_tx_index(&b->stack.net.iv), &tx, pdu, &len),
+			 0);
+	assert_int_equal(mesh_stack_net_receive(&b->stack, pdu, len), MESH_ERR_TRANSMIC);
+	assert_int_equal(b->trace.layer, MESH_STACK_UPPER);
+	assert_null(mesh_rpl_find(&b->stack.rpl, node_addr(A)));
+
+	/* A's genuine low SEQs are not locked out. */
+	assert_int_equal(send_app(A, node_addr(B), NULL, MESH_STACK_TTL_DEFAULT, hello,
+				  sizeof(hello)), 0);
+	run(10);
+	assert_int_equal(b->srv_rx.count, 1);
+	assert_true(mesh_rpl_find(&b->stack.rpl, node_addr(A))->seq < 0x100000);
+}
+
+static void test_heartbeat(void **state)
+{
+	struct node *b = &nodes[B];
+
+	(void)state;
+	relay_topology();
+	assert_int_equal(mesh_stack_send_heartbeat(&nodes[A].stack, NET_IDX, node_addr(B), 5,
+						   MESH_FEAT_RELAY, NULL), 0);
+	run(10);
+	assert_int_equal(b->hb_count, 1);
+	assert_int_equal(b->hb.src, node_addr(A));
+	assert_int_equal(b->hb.dst, node_addr(B));
+	assert_int_equal(b->hb.rx_ttl, 4);
+	assert_int_equal(b->hb.hops, 2);
+	assert_int_equal(b->hb.hb.init_ttl, 5);
+	assert_int_equal(b->hb.hb.features, MESH_FEAT_RELAY);
+	assert_int_equal(b->trace.layer, MESH_STACK_CONTROL);
+	assert_int_equal(b->trace.err, 0);
+	assert_non_null(mesh_rpl_find(&b->stack.rpl, node_addr(A)));
+}
+
+/* A monitor sees everything and never speaks for others. */
+static void test_accept_all(void **state)
+{
+	struct node *c = &nodes[C];
+	uint8_t big[60];
+
+	(void)state;
+	mesh_stack_set_accept_all(&c->stack, true);
+	memset(big, 0x11, sizeof(big));
+	assert_int_equal(send_app(A, node_addr(B), NULL, MESH_STACK_TTL_DEFAULT, big,
+				  sizeof(big)), 0);
+	run(5000);
+	assert_int_equal(nodes[B].srv_rx.count, 1);
+	assert_int_equal(c->access_rx_count, 1);
+	assert_int_equal(c->srv_rx.count, 0);
+	assert_int_equal(c->sent, 0);
+	assert_int_equal(nodes[A].done_err, 0);
+}
+
+static void test_send_errors(void **state)
+{
+	struct node *a = &nodes[A];
+	struct mesh_stack_access_tx tx = {
+		.net_idx = NET_IDX,
+		.src = 0x0300,  /* C's, not ours */
+		.dst = node_addr(B),
+		.ttl = MESH_STACK_TTL_DEFAULT,
+		.app_idx = APP_IDX,
+		.payload = hello,
+		.len = sizeof(hello),
+	};
+
+	(void)state;
+	assert_int_equal(mesh_stack_send_access(&a->stack, &tx, NULL), MESH_ERR_SRC);
+	tx.src = node_addr(A);
+	tx.net_idx = 0x001;
+	assert_int_equal(mesh_stack_send_access(&a->stack, &tx, NULL), MESH_ERR_KEY_INDEX);
+	tx.net_idx = NET_IDX;
+	tx.app_idx = 0x456;
+	assert_int_equal(mesh_stack_send_access(&a->stack, &tx, NULL), MESH_ERR_KEY_INDEX);
+	tx.app_idx = APP_IDX;
+	tx.ttl = 200;
+	assert_int_equal(mesh_stack_send_access(&a->stack, &tx, NULL), MESH_ERR_INVAL);
+	assert_int_equal(mesh_stack_set_address(&a->stack, 0x7fff, 2), MESH_ERR_SRC);
+	assert_int_equal(mesh_stack_set_address(&a->stack, 0x0100, 1), MESH_ERR_INVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_app_key_unicast, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_segmented_long, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_group, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_virtual, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dev_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_relay, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ttl1_not_relayed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_replay, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_segmented_replay, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_forged, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_forged_transmic, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_heartbeat, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_accept_all, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_send_errors, setup, teardown),
+	};
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+
+	mesh_crypto_thread_cleanup();
+	return rc;
+}
