@@ -321,7 +321,7 @@ static int model_bind_find(const struct mesh_model *m, uint16_t app_idx)
 
 int mesh_model_bind(struct mesh_model *m, uint16_t app_idx)
 {
-	if (app_idx > MESH_APP_IDX_MAX)
+	if (app_idx > MESH_KEY_INDEX_MAX)
 		return MESH_ERR_KEY_INDEX;
 	if (m->dev_key)
 		return MESH_ERR_INVAL;

@@ -33,6 +33,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "transport.h"
+#include "va.h"
+
 /* --- Opcodes ------------------------------------------------------------ */
 
 #define MESH_OP_1(b)             ((uint32_t)(b))
@@ -73,9 +76,7 @@ int mesh_access_opcode_from_hex(const char *hex, uint32_t *opcode);
 
 /* --- Access payloads ---------------------------------------------------- */
 
-#define MESH_ACCESS_MAX_PAYLOAD 380         /* with a 32-bit TransMIC */
-#define MESH_ACCESS_MAX_PAYLOAD_MIC64 376   /* with a 64-bit TransMIC */
-#define MESH_ACCESS_MAX_UNSEG 11            /* fits one unsegmented PDU */
+/* Size limits: MESH_ACCESS_MAX_PAYLOAD and friends in transport.h. */
 
 /* An access payload split into opcode and parameters (pointing into it). */
 struct mesh_access_pdu {
@@ -170,7 +171,6 @@ void mesh_model_id_format(struct mesh_model_id m, char out[MESH_MODEL_ID_STR_LEN
 
 /* app_idx of a message secured with a device key (AKF = 0). */
 #define MESH_KEY_IDX_DEV 0xfffe
-#define MESH_APP_IDX_MAX 0x0fff
 /* rssi when the bearer did not report one. */
 #define MESH_RSSI_UNKNOWN 127
 
@@ -212,7 +212,7 @@ struct mesh_access_op {
 struct mesh_model_sub {
 	uint16_t addr;
 	bool has_label;
-	uint8_t label[16];
+	uint8_t label[MESH_LABEL_UUID_LEN];
 };
 
 struct mesh_model {

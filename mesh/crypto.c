@@ -21,8 +21,6 @@
 #include "crypto.h"
 #include "err.h"
 
-#define CCM_NONCE_LEN 13
-
 static _Thread_local EVP_CIPHER *aes_ecb;
 static _Thread_local EVP_CIPHER *aes_ccm;
 static _Thread_local EVP_MAC *cmac;
@@ -122,7 +120,7 @@ static EVP_CIPHER_CTX *new_ccm_ctx(const uint8_t key[MESH_KEY_LEN], int enc,
 	if (!ctx)
 		return NULL;
 	if (EVP_CipherInit_ex2(ctx, aes_ccm, NULL, NULL, enc, NULL) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_IVLEN, CCM_NONCE_LEN, NULL) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_IVLEN, MESH_NONCE_LEN, NULL) != 1 ||
 	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, (int)mic_len, NULL) != 1 ||
 	    EVP_CipherInit_ex2(ctx, NULL, key, NULL, enc, NULL) != 1) {
 		EVP_CIPHER_CTX_free(ctx);

@@ -99,7 +99,7 @@ int mesh_monitor_add_devkey(struct mesh_monitor *m, const uint8_t key[MESH_KEY_L
 	return mesh_dev_keys_add(&m->dev_keys, MESH_ADDR_UNASSIGNED, 0, key);
 }
 
-int mesh_monitor_add_label(struct mesh_monitor *m, const uint8_t uuid[16])
+int mesh_monitor_add_label(struct mesh_monitor *m, const uint8_t uuid[MESH_LABEL_UUID_LEN])
 {
 	return mesh_va_add(&m->labels, uuid, NULL);
 }

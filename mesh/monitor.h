@@ -78,7 +78,7 @@ void mesh_monitor_cleanup(struct mesh_monitor *m);
 int mesh_monitor_add_netkey(struct mesh_monitor *m, const uint8_t key[MESH_KEY_LEN]);
 int mesh_monitor_add_appkey(struct mesh_monitor *m, const uint8_t key[MESH_KEY_LEN]);
 int mesh_monitor_add_devkey(struct mesh_monitor *m, const uint8_t key[MESH_KEY_LEN]);
-int mesh_monitor_add_label(struct mesh_monitor *m, const uint8_t uuid[16]);
+int mesh_monitor_add_label(struct mesh_monitor *m, const uint8_t uuid[MESH_LABEL_UUID_LEN]);
 
 /*
  * Decode one network PDU as far as the keys allow. Returns r->err: 0 when

@@ -18,6 +18,14 @@
 #define MESH_UNSEG_ACCESS_MAX 15     /* upper transport octets, unsegmented access */
 #define MESH_UNSEG_CTL_MAX 11        /* ... unsegmented control */
 
+/* Access payload (opcode and parameters) limits, 3.7.3. */
+#define MESH_ACCESS_MAX_PAYLOAD 380       /* with a 32-bit TransMIC */
+#define MESH_ACCESS_MAX_PAYLOAD_MIC64 376 /* with a 64-bit TransMIC */
+#define MESH_ACCESS_MAX_UNSEG 11          /* fits one unsegmented PDU */
+
+/* NetKey and AppKey indexes are 12-bit (4.3.1.1). */
+#define MESH_KEY_INDEX_MAX 0x0fff
+
 struct mesh_transport_msg {
 	uint16_t net_idx;
 	bool new_key;        /* rx: network layer used key refresh's new key */

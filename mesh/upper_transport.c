@@ -110,7 +110,7 @@ int mesh_upper_encrypt(struct mesh_upper_keyring *kr, const struct mesh_upper_tx
 	err = tx_check(kr, tx, msg);
 	if (err)
 		return err;
-	if (msg->szmic || tx->len > MESH_ACCESS_UNSEG_MAX)
+	if (msg->szmic || tx->len > MESH_ACCESS_MAX_UNSEG)
 		msg->segmented = true;
 	msg->ctl = false;
 	mic_len = transmic_len(msg);

@@ -30,9 +30,6 @@
 
 #define MESH_TRANSMIC_32 4
 #define MESH_TRANSMIC_64 8
-#define MESH_ACCESS_MAX_32 380    /* access payload, 32-bit TransMIC */
-#define MESH_ACCESS_MAX_64 376    /* access payload, 64-bit TransMIC */
-#define MESH_ACCESS_UNSEG_MAX 11  /* access payload of an unsegmented message */
 
 /* The key tables decryption may draw on; any of them may be NULL. */
 struct mesh_upper_keyring {
@@ -71,7 +68,7 @@ struct mesh_upper_key_info {
 /* Largest access payload for a TransMIC size. */
 static inline size_t mesh_upper_max_payload(bool szmic)
 {
-	return szmic ? MESH_ACCESS_MAX_64 : MESH_ACCESS_MAX_32;
+	return szmic ? MESH_ACCESS_MAX_PAYLOAD_MIC64 : MESH_ACCESS_MAX_PAYLOAD;
 }
 
 /*

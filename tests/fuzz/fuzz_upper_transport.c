@@ -110,7 +110,7 @@ static void fuzz_round_trip(struct mesh_transport_msg *msg, uint8_t flags,
 	msg->seq &= MESH_SEQ_MAX;
 	err = mesh_upper_encrypt(&kr, &tx, msg, pdu, sizeof(pdu));
 	if (err) {
-		if (err > 0 || (len && len <= MESH_ACCESS_MAX_64 &&
+		if (err > 0 || (len && len <= MESH_ACCESS_MAX_PAYLOAD_MIC64 &&
 				!mesh_addr_is_unassigned(msg->dst)))
 			abort();
 		return;

@@ -488,7 +488,7 @@ static void test_label_collision(void **state)
 /* Size limits and the segmentation rule, with both key kinds. */
 static void test_sizes(void **state)
 {
-	static uint8_t payload[MESH_ACCESS_MAX_32 + 1];
+	static uint8_t payload[MESH_ACCESS_MAX_PAYLOAD + 1];
 	uint8_t pdu[MESH_UPPER_MAX_PDU + 8], out[MESH_UPPER_MAX_PDU];
 	struct mesh_upper_key_info info;
 	struct mesh_transport_msg msg;
@@ -508,13 +508,13 @@ static void test_sizes(void **state)
 
 	struct { size_t len; bool szmic; int err; bool seg; } cases[] = {
 		{ 1, false, 0, false },
-		{ MESH_ACCESS_UNSEG_MAX, false, 0, false },
-		{ MESH_ACCESS_UNSEG_MAX + 1, false, 0, true },
+		{ MESH_ACCESS_MAX_UNSEG, false, 0, false },
+		{ MESH_ACCESS_MAX_UNSEG + 1, false, 0, true },
 		{ 1, true, 0, true },
-		{ MESH_ACCESS_MAX_32, false, 0, true },
-		{ MESH_ACCESS_MAX_32 + 1, false, MESH_ERR_OVERSIZED, false },
-		{ MESH_ACCESS_MAX_64, true, 0, true },
-		{ MESH_ACCESS_MAX_64 + 1, true, MESH_ERR_OVERSIZED, false },
+		{ MESH_ACCESS_MAX_PAYLOAD, false, 0, true },
+		{ MESH_ACCESS_MAX_PAYLOAD + 1, false, MESH_ERR_OVERSIZED, false },
+		{ MESH_ACCESS_MAX_PAYLOAD_MIC64, true, 0, true },
+		{ MESH_ACCESS_MAX_PAYLOAD_MIC64 + 1, true, MESH_ERR_OVERSIZED, false },
 		{ 0, false, MESH_ERR_INVAL, false },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
