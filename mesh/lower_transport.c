@@ -6,10 +6,15 @@
  * SeqAuth, in a fixed pool of MESH_LT_RX_CTX_MAX contexts. A segment of a
  * newer SeqAuth abandons the pair's older reassembly (the sender has moved
  * on, 3.5.3.4); one of an older SeqAuth is obsolete. Finished messages
- * (delivered or discarded) leave a small record, without the payload, in
- * a second fixed table: late segments of a delivered message are
- * re-acknowledged but never delivered twice, those of a discarded one are
- * ignored. When that table is full the least recently used record goes;
+ * leave a small record per pair, without the payload, in a second fixed
+ * table. Late segments of the newest message the upper layers accepted are
+ * re-acknowledged but never delivered twice, and older SeqAuths than that
+ * one are obsolete. A message the upper layers refused (TransMIC, replay)
+ * or the discard timer abandoned proved nothing: segments have no MIC but
+ * the NetMIC, so it may be anyone's with the NetKey using any SRC and SEQ.
+ * Its record only keeps its own SeqAuth out and makes nothing else
+ * obsolete, or one forged segment far ahead in SEQ would lock the real
+ * source out. When the table is full the least recently used record goes;
  * the worst a forgotten record allows is a second reassembly of a replayed
  * message, which the upper transport's replay protection then drops.
  *
@@ -18,9 +23,10 @@
  * per segment transmission interval; after a round's last segment the
  * retransmission timer runs. Each further round costs one of the
  * retransmission budget and, for unicast, one of the without-progress
- * budget, which an acknowledgment of new segments refills. An
- * acknowledgment with progress that arrives while we wait starts the next
- * round at once instead of letting the timer run out.
+ * budget if no acknowledgment of new segments came since the previous
+ * round began; one that did refills it (3.5.3.3). An acknowledgment with
+ * progress that arrives while we wait starts the next round at once
+ * instead of letting the timer run out.
  */
 #include <string.h>
 
@@ -370,38 +376,43 @@ static struct mesh_lt_done *done_find(struct mesh_lower_transport *lt, uint16_t 
 	return NULL;
 }
 
-static struct mesh_lt_done *done_slot(struct mesh_lower_transport *lt, uint16_t src,
-				      uint16_t dst)
+/* The pair's record as it is (the accepted and the dropped message are
+ * kept side by side), else a free or the least recently used one, wiped. */
+static struct mesh_lt_done *done_get(struct mesh_lower_transport *lt, uint16_t src,
+				     uint16_t dst)
 {
-	struct mesh_lt_done *victim = done_find(lt, src, dst);
+	struct mesh_lt_done *d = done_find(lt, src, dst);
 
-	for (size_t i = 0; !victim && i < MESH_ARRAY_SIZE(lt->done); i++) {
-		if (!lt->done[i].in_use)
-			victim = &lt->done[i];
-	}
-	if (!victim) {
-		victim = &lt->done[0];
-		for (size_t i = 1; i < MESH_ARRAY_SIZE(lt->done); i++) {
-			if (lt->done[i].stamp < victim->stamp)
-				victim = &lt->done[i];
+	if (!d) {
+		for (size_t i = 0; !d && i < MESH_ARRAY_SIZE(lt->done); i++) {
+			if (!lt->done[i].in_use)
+				d = &lt->done[i];
 		}
 	}
-	memset(victim, 0, sizeof(*victim));
-	victim->in_use = true;
-	victim->src = src;
-	victim->dst = dst;
-	victim->stamp = ++lt->done_stamp;
-	return victim;
+	if (!d) {
+		d = &lt->done[0];
+		for (size_t i = 1; i < MESH_ARRAY_SIZE(lt->done); i++) {
+			if (lt->done[i].stamp < d->stamp)
+				d = &lt->done[i];
+		}
+	}
+	if (!d->in_use || d->src != src || d->dst != dst) {
+		memset(d, 0, sizeof(*d));
+		d->in_use = true;
+		d->src = src;
+		d->dst = dst;
+	}
+	d->stamp = ++lt->done_stamp;
+	return d;
 }
 
-static struct mesh_lt_done *done_record(struct mesh_lt_rx *r, bool delivered)
+/* r was refused or abandoned: keep its segments out, and nothing else. */
+static void done_drop(struct mesh_lt_rx *r)
 {
-	struct mesh_lt_done *d = done_slot(r->lt, r->src, r->dst);
+	struct mesh_lt_done *d = done_get(r->lt, r->src, r->dst);
 
-	d->seq_auth = r->seq_auth;
-	d->delivered = delivered;
-	d->block = r->block;
-	return d;
+	d->dropped = true;
+	d->dropped_seq_auth = r->seq_auth;
 }
 
 static void rx_free(struct mesh_lt_rx *r)
@@ -438,11 +449,11 @@ static void rx_discard_fire(struct mesh_timer *t)
 	if (!r->in_use)
 		return;
 	r->lt->stats.rx_discarded++;
-	done_record(r, false);
+	done_drop(r);
 	rx_free(r);
 }
 
-static void rx_complete(struct mesh_lt_rx *r)
+static int rx_complete(struct mesh_lt_rx *r)
 {
 	struct mesh_lower_transport *lt = r->lt;
 	struct mesh_transport_msg msg = {
@@ -462,21 +473,36 @@ static void rx_complete(struct mesh_lt_rx *r)
 		.pdu = r->buf,
 		.len = r->len,
 	};
+	bool unicast = mesh_addr_is_unicast(r->dst);
+	uint64_t now = mesh_timers_now(lt->timers);
 	struct mesh_lt_done *d;
+	int err = 0;
 
 	mesh_timer_stop(lt->timers, &r->ack_timer);
 	mesh_timer_stop(lt->timers, &r->discard_timer);
-	d = done_record(r, true);
-	/* The last segment is acknowledged at once (3.5.3.4). */
-	if (mesh_addr_is_unicast(r->dst)) {
-		d->acked_once = true;
-		d->last_ack_ms = mesh_timers_now(lt->timers);
+	/* The last segment is acknowledged at once (3.5.3.4), whatever the
+	 * upper layers make of the message: every segment did arrive, and a
+	 * sender whose message is refused as a replay should stop. */
+	if (unicast)
 		send_ack(lt, r->net_idx, r->dst, r->src, r->ttl, rx_seq_zero(r), r->block);
-	}
 	lt->stats.rx_delivered++;
 	if (lt->ops->deliver)
-		lt->ops->deliver(lt->ctx, &msg);
+		err = lt->ops->deliver(lt->ctx, &msg);
+	/* Recorded only now: what the record may make obsolete depends on
+	 * whether the message proved itself (see the top of this file). */
+	if (err) {
+		lt->stats.rx_refused++;
+		done_drop(r);
+	} else {
+		d = done_get(lt, r->src, r->dst);
+		d->delivered = true;
+		d->seq_auth = r->seq_auth;
+		d->block = r->block;
+		d->acked_once = unicast;
+		d->last_ack_ms = now;
+	}
 	rx_free(r);
+	return err;
 }
 
 static bool rx_matches(const struct mesh_lt_rx *r, const struct mesh_net_rx *rx,
@@ -504,10 +530,8 @@ static int rx_add_segment(struct mesh_lt_rx *r, const struct mesh_net_rx *rx,
 	r->ttl = rx->ttl;
 	/* Discard only after a whole timeout without any new segment. */
 	mesh_timer_start(lt->timers, &r->discard_timer, discard_ms(&lt->cfg.sar));
-	if (r->block == block_full(r->seg_n)) {
-		rx_complete(r);
-		return 0;
-	}
+	if (r->block == block_full(r->seg_n))
+		return rx_complete(r);
 	if (mesh_addr_is_unicast(r->dst) && !mesh_timer_armed(&r->ack_timer)) {
 		r->ack_rtx_left = r->seg_n + 1u > lt->cfg.sar.segments_threshold ?
 					  lt->cfg.sar.ack_retrans_count : 0;
@@ -591,14 +615,15 @@ static int rx_segment(struct mesh_lower_transport *lt, const struct mesh_net_rx 
 		return err;
 	if (r && r->seq_auth == seq_auth)
 		return rx_add_segment(r, rx, p, hdr0);
-	if (d && d->seq_auth == seq_auth) {
-		if (!d->delivered)
-			return MESH_ERR_OBSOLETE;
+	if (d && d->delivered && d->seq_auth == seq_auth) {
 		d->stamp = ++lt->done_stamp;
 		rx_reack(lt, d, rx);
 		return MESH_ERR_DUPLICATE;
 	}
-	if ((r && seq_auth < r->seq_auth) || (d && seq_auth < d->seq_auth))
+	/* Refused or abandoned: that message only, nothing older. */
+	if (d && d->dropped && d->dropped_seq_auth == seq_auth)
+		return MESH_ERR_OBSOLETE;
+	if ((r && seq_auth < r->seq_auth) || (d && d->delivered && seq_auth < d->seq_auth))
 		return MESH_ERR_OBSOLETE;
 	if (r)
 		rx_free(r);  /* the sender gave the older message up */
@@ -615,8 +640,8 @@ static int rx_segment(struct mesh_lower_transport *lt, const struct mesh_net_rx 
 	return rx_start(r, rx, p, seq_auth, hdr0);
 }
 
-static void rx_unsegmented(struct mesh_lower_transport *lt, const struct mesh_net_rx *rx,
-			   const struct mesh_lt_pdu *p)
+static int rx_unsegmented(struct mesh_lower_transport *lt, const struct mesh_net_rx *rx,
+			  const struct mesh_lt_pdu *p)
 {
 	struct mesh_transport_msg msg = {
 		.net_idx = rx->net_idx,
@@ -633,10 +658,15 @@ static void rx_unsegmented(struct mesh_lower_transport *lt, const struct mesh_ne
 		.pdu = p->payload,
 		.len = p->payload_len,
 	};
+	int err;
 
 	lt->stats.rx_delivered++;
-	if (lt->ops->deliver)
-		lt->ops->deliver(lt->ctx, &msg);
+	if (!lt->ops->deliver)
+		return 0;
+	err = lt->ops->deliver(lt->ctx, &msg);
+	if (err)
+		lt->stats.rx_refused++;
+	return err;
 }
 
 /* ---- transmitter ------------------------------------------------------ */
@@ -742,15 +772,19 @@ static void tx_pass_step(struct mesh_lt_tx *t)
 static void tx_start_round(struct mesh_lt_tx *t)
 {
 	bool unicast = mesh_addr_is_unicast(t->dst);
+	/* Only a round with no new segment acknowledged since the previous
+	 * one began is a retransmission without progress (3.5.3.3). */
+	bool wo_progress = unicast && !t->progressed;
 
-	if (!t->retrans_left || (unicast && !t->wo_progress_left)) {
+	if (!t->retrans_left || (wo_progress && !t->wo_progress_left)) {
 		/* Groups have no acks: running out of rounds is success. */
 		tx_finish(t, unicast ? MESH_ERR_TIMEOUT : 0);
 		return;
 	}
 	t->retrans_left--;
-	if (unicast)
+	if (wo_progress)
 		t->wo_progress_left--;
+	t->progressed = false;
 	t->cursor = 0;
 	t->in_pass = true;
 	t->retrying = true;
@@ -799,6 +833,7 @@ static int rx_seg_ack(struct mesh_lower_transport *lt, const struct mesh_net_rx 
 		return 0;
 	t->acked |= fresh;
 	t->wo_progress_left = lt->cfg.sar.unicast_retrans_wo_progress_count;
+	t->progressed = true;
 	if (t->acked == block_full(t->seg_n)) {
 		tx_finish(t, 0);
 		return 0;
@@ -907,6 +942,7 @@ static int tx_segmented(struct mesh_lower_transport *lt,
 	t->seq_auth = msg->seq;
 	t->seg_n = (uint8_t)(mesh_lt_seg_count(msg->ctl, msg->len) - 1);
 	t->acked = 0;
+	t->progressed = false;
 	t->retrying = false;
 	t->retrans_left = unicast ? s->unicast_retrans_count : s->multicast_retrans_count;
 	t->wo_progress_left = s->unicast_retrans_wo_progress_count;
@@ -991,8 +1027,7 @@ int mesh_lt_receive(struct mesh_lower_transport *lt, const struct mesh_net_rx *r
 		return rx_segment(lt, rx, &p);
 	if (p.ctl && p.opcode == MESH_LT_OP_SEG_ACK)
 		return rx_seg_ack(lt, rx, &p);
-	rx_unsegmented(lt, rx, &p);
-	return 0;
+	return rx_unsegmented(lt, rx, &p);
 }
 
 int mesh_lt_send(struct mesh_lower_transport *lt, const struct mesh_transport_msg *msg,

@@ -123,9 +123,19 @@ struct mesh_lt_ops {
 	/* Next SEQ of element src: for every PDU we originate (acks, and
 	 * every segment transmission after a message's first). */
 	int (*seq_next)(void *ctx, uint16_t src, uint32_t *seq);
-	/* A complete upper transport PDU arrived; msg->pdu lives only for
-	 * the call. */
-	void (*deliver)(void *ctx, const struct mesh_transport_msg *msg);
+	/*
+	 * A complete upper transport PDU arrived; msg->pdu lives only for
+	 * the call, which must not re-enter mesh_lt_receive(). Return 0 if
+	 * the upper layers accepted it (it authenticated and was new), else
+	 * a negative enum mesh_err saying why not (TransMIC, no key,
+	 * replay), which mesh_lt_receive() then returns. Only an accepted
+	 * segmented message makes older SeqAuths from its source obsolete:
+	 * segments carry nothing but a NetMIC, so anyone with the NetKey
+	 * could otherwise lock a source out with one forged segment far
+	 * ahead in SEQ. A refused one only keeps its own SeqAuth from being
+	 * reassembled again.
+	 */
+	int (*deliver)(void *ctx, const struct mesh_transport_msg *msg);
 	/* Final result of a mesh_lt_send() that returned 0. */
 	void (*send_done)(void *ctx, void *cookie, int err);
 };
@@ -136,7 +146,8 @@ struct mesh_lt_stats {
 	uint32_t seg_resent;      /* of which retransmissions */
 	uint32_t ack_sent;
 	uint32_t ack_received;
-	uint32_t rx_delivered;
+	uint32_t rx_delivered;    /* handed to deliver, accepted or not */
+	uint32_t rx_refused;      /* of which deliver refused */
 	uint32_t rx_discarded;    /* reassemblies abandoned by the discard timer */
 	uint32_t rx_rejected;     /* new reassemblies refused: pool full */
 };
@@ -163,15 +174,22 @@ struct mesh_lt_rx {
 	uint8_t buf[MESH_UPPER_MAX_PDU];
 };
 
+/* What is remembered of finished messages, one record per (SRC, DST). */
 struct mesh_lt_done {
 	bool in_use;
-	bool delivered;        /* false: abandoned by the discard timer */
 	uint16_t src;
 	uint16_t dst;
+	/* The newest message deliver accepted: its late segments are
+	 * re-acknowledged, those of older SeqAuths are obsolete. */
+	bool delivered;
 	uint64_t seq_auth;
 	uint32_t block;
 	uint64_t last_ack_ms;
 	bool acked_once;
+	/* The last message deliver refused or the discard timer abandoned:
+	 * nothing vouches for it, so it only keeps its own segments out. */
+	bool dropped;
+	uint64_t dropped_seq_auth;
 	uint64_t stamp;        /* for least-recently-used eviction */
 };
 
@@ -196,6 +214,7 @@ struct mesh_lt_tx {
 	uint32_t acked;
 	uint8_t retrans_left;
 	uint8_t wo_progress_left;
+	bool progressed;       /* new segments acked since the round began */
 	size_t len;
 	uint8_t pdu[MESH_UPPER_MAX_PDU];
 };
@@ -214,7 +233,7 @@ struct mesh_lower_transport {
 };
 
 /* cfg NULL: mesh_lt_config_default(). ops->net_send and seq_next are
- * required; deliver and send_done may be NULL. */
+ * required; deliver (NULL: accept everything) and send_done may be NULL. */
 int mesh_lt_init(struct mesh_lower_transport *lt, struct mesh_timers *timers,
 		 const struct mesh_lt_config *cfg, const struct mesh_lt_ops *ops, void *ctx);
 
@@ -229,11 +248,13 @@ void mesh_lt_set_config(struct mesh_lower_transport *lt, const struct mesh_lt_co
  * message delivered, a new segment stored, an acknowledgment applied) or
  * why not: any mesh_lt_decode() error, MESH_ERR_SRC/MESH_ERR_DST for bad
  * addresses, MESH_ERR_DUPLICATE (segment already held, or of a message
- * already delivered: re-acknowledged), MESH_ERR_OBSOLETE (older SeqAuth, or
- * of an abandoned message), MESH_ERR_SEGMENT (header differs from earlier
+ * already delivered: re-acknowledged), MESH_ERR_OBSOLETE (older SeqAuth than
+ * an accepted message's or a reassembly's, or of an abandoned or refused
+ * message), MESH_ERR_SEGMENT (header differs from earlier
  * segments of the message), MESH_ERR_FULL (no reassembly context free; a
  * unicast sender is told so with a BlockAck of 0), MESH_ERR_NOT_FOUND (an
- * acknowledgment for nothing we send).
+ * acknowledgment for nothing we send), or the error deliver refused the
+ * message it completed with.
  */
 int mesh_lt_receive(struct mesh_lower_transport *lt, const struct mesh_net_rx *rx);
 

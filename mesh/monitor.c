@@ -28,17 +28,20 @@ static int next_ack_seq(void *ctx, uint16_t src, uint32_t *seq)
 	return 0;
 }
 
-static void keep_message(void *ctx, const struct mesh_transport_msg *msg)
+/* Always accepted: the monitor decrypts afterwards, keeps no replay list,
+ * and should show a later message even when this one fails to decrypt. */
+static int keep_message(void *ctx, const struct mesh_transport_msg *msg)
 {
 	struct mesh_monitor *m = ctx;
 	struct mesh_monitor_result *r = m->current;
 
 	if (!r || msg->len > sizeof(r->upper))
-		return;
+		return 0;
 	r->msg = *msg;
 	memcpy(r->upper, msg->pdu, msg->len);
 	r->msg.pdu = r->upper;
 	r->complete = true;
+	return 0;
 }
 
 static const struct mesh_lt_ops monitor_lt_ops = {

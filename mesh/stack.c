@@ -23,6 +23,7 @@
 
 #include "addr.h"
 #include "err.h"
+#include "util.h"
 
 /* ---- small helpers ----------------------------------------------------- */
 
@@ -86,7 +87,7 @@ static void stack_lt_send_done(void *ctx, void *cookie, int err)
 		s->ops->send_done(s->ctx, cookie, err);
 }
 
-static void stack_lt_deliver(void *ctx, const struct mesh_transport_msg *msg);
+static int stack_lt_deliver(void *ctx, const struct mesh_transport_msg *msg);
 
 static const struct mesh_lt_ops stack_lt_ops = {
 	.net_send = stack_lt_net_send,
@@ -112,20 +113,94 @@ static void stack_rpl_store(void *user, const struct mesh_rpl_entry *e, bool rem
 		s->ops->rpl_store(s->ctx, e, removed);
 }
 
-static void stack_iv_changed(void *user, const struct mesh_iv *iv)
+/*
+ * The IV module's on_change (contract in iv_index.h). The IV state goes to
+ * flash first and SEQ restarts only after that worked (3.8.3, 3.10.5): in
+ * the other order a crash between the two writes brings the node back on
+ * the old transmit IV index with SEQ 0, repeating nonces. Any failure
+ * refuses the change, so the IV module rolls back and we keep the SEQ we
+ * had, which only skips numbers. (If the IV state was saved but SEQ 0 was
+ * not, flash is ahead of us; that is safe too: a restart takes the new
+ * index with a SEQ limit we never used on it.)
+ */
+static int stack_iv_changed(void *user, const struct mesh_iv *iv)
 {
 	struct mesh_stack *s = user;
 	uint32_t tx_index = mesh_iv_tx_index(iv);
+	int err;
 
-	if (s->ops->iv_changed)
-		s->ops->iv_changed(s->ctx, iv->index, iv->update);
-	/* A new transmit IV index starts a fresh SEQ space (3.10.5). */
+	if (s->ops->iv_changed && s->ops->iv_changed(s->ctx, iv->index, iv->update))
+		return MESH_ERR_IO;
+	/* A new transmit IV index starts a fresh SEQ space (3.10.5). Never
+	 * reached from inside mesh_seq_next(): the threshold only starts an
+	 * update, which keeps the transmit index. */
 	if (tx_index != s->seq_iv_index) {
+		err = mesh_seq_reset(&s->seq);
+		if (err)
+			return err;
 		s->seq_iv_index = tx_index;
-		mesh_seq_reset(&s->seq);
 	}
 	if (!iv->update)
 		mesh_rpl_prune(&s->rpl, iv->index);
+	return 0;
+}
+
+/* ---- IV Update timing -------------------------------------------------- */
+
+/* A transition that failed (state not persisted) is tried again this much
+ * later; nothing else repeats in a shorter period than 96 h. */
+#define STACK_IV_RETRY_MS (60u * 1000u)
+
+/*
+ * Arm the IV timer for the next time-driven transition (mesh_iv_tick():
+ * end of an update in progress, or a pending request's start, both 96 h
+ * after the current state began), or stop it if none is due. The queue
+ * holds nothing for us in plain Normal Operation.
+ */
+static void stack_iv_timer_sync(struct mesh_stack *s, bool retry)
+{
+	const struct mesh_iv *iv = &s->net.iv;
+	uint64_t now = mesh_timers_now(s->timers);
+	uint64_t due = iv->state_ms + MESH_IV_MIN_STATE_MS;
+	uint64_t delay;
+
+	if (!iv->update && !iv->pending) {
+		mesh_timer_stop(s->timers, &s->iv_timer);
+		return;
+	}
+	/* Overdue without a failure happens when the tick cannot act (a
+	 * pending request at the last IV index): poll, never spin. */
+	if (retry || due <= now)
+		delay = STACK_IV_RETRY_MS;
+	else
+		delay = due - now;
+	if (delay > UINT32_MAX)
+		delay = UINT32_MAX;
+	mesh_timer_start(s->timers, &s->iv_timer, (uint32_t)delay);
+}
+
+static void stack_iv_timer_fire(struct mesh_timer *t)
+{
+	struct mesh_stack *s = MESH_CONTAINER_OF(t, struct mesh_stack, iv_timer);
+	int err = mesh_iv_tick(&s->net.iv, mesh_timers_now(s->timers));
+
+	stack_iv_timer_sync(s, err != 0);
+}
+
+/*
+ * SEQ reached MESH_SEQ_IV_THRESHOLD: initiate IV Update (3.10.5), at once
+ * if 96 h in Normal Operation have passed, else the timer starts it when
+ * they have. Errors need no handling here: at IV index 0xffffffff there is
+ * nothing to update to, and an update whose state could not be saved
+ * stays pending for the timer to retry.
+ */
+static void stack_seq_threshold(void *user, uint32_t seq)
+{
+	struct mesh_stack *s = user;
+
+	(void)seq;
+	mesh_iv_request_update(&s->net.iv, mesh_timers_now(s->timers));
+	stack_iv_timer_sync(s, false);
 }
 
 /* ---- setup ------------------------------------------------------------- */
@@ -149,7 +224,7 @@ static int stack_init_transport(struct mesh_stack *s, const struct mesh_stack_co
 	err = mesh_lt_init(&s->lt, s->timers, &lt_cfg, &stack_lt_ops, s);
 	if (err)
 		return err;
-	err = mesh_seq_init(&s->seq, cfg->seq_block, stack_seq_store, NULL, s);
+	err = mesh_seq_init(&s->seq, cfg->seq_block, stack_seq_store, stack_seq_threshold, s);
 	if (err)
 		return err;
 	return mesh_seq_load(&s->seq, cfg->seq_start);
@@ -160,6 +235,7 @@ int mesh_stack_init(struct mesh_stack *s, struct mesh_timers *timers,
 		    void *ctx)
 {
 	struct mesh_stack_config def;
+	int err;
 
 	if (!s || !timers || !ops || !ops->bearer_send)
 		return MESH_ERR_INVAL;
@@ -179,6 +255,7 @@ int mesh_stack_init(struct mesh_stack *s, struct mesh_timers *timers,
 	s->net.iv.on_change = stack_iv_changed;
 	s->net.iv.user = s;
 	s->seq_iv_index = mesh_iv_tx_index(&s->net.iv);
+	mesh_timer_init(&s->iv_timer, stack_iv_timer_fire);
 	mesh_app_keys_init(&s->app_keys);
 	mesh_dev_keys_init(&s->dev_keys);
 	mesh_va_init(&s->va);
@@ -187,11 +264,17 @@ int mesh_stack_init(struct mesh_stack *s, struct mesh_timers *timers,
 	s->keyring.va = &s->va;
 	mesh_rpl_init(&s->rpl, stack_rpl_store, s);
 	mesh_access_init(&s->access);
-	return stack_init_transport(s, cfg);
+	err = stack_init_transport(s, cfg);
+	if (err)
+		return err;
+	/* Restored in progress: it ends 96 h from now. */
+	stack_iv_timer_sync(s, false);
+	return 0;
 }
 
 void mesh_stack_cleanup(struct mesh_stack *s)
 {
+	mesh_timer_stop(s->timers, &s->iv_timer);
 	mesh_lt_cleanup(&s->lt);
 	mesh_app_keys_clear(&s->app_keys);
 	mesh_dev_keys_clear(&s->dev_keys);
@@ -256,6 +339,204 @@ int mesh_stack_label_add(struct mesh_stack *s, const uint8_t uuid[MESH_LABEL_UUI
 	return mesh_va_add(&s->va, uuid, addr);
 }
 
+/* ---- key refresh, key deletion ----------------------------------------- */
+
+/* A deleted AppKey takes its model bindings along (Config AppKey Delete):
+ * a later AppKey Add under the same index must not find them waiting. */
+static void stack_unbind_app(struct mesh_stack *s, uint16_t app_idx)
+{
+	for (uint8_t e = 0; e < s->access.n_elems; e++) {
+		struct mesh_element *elem = &s->access.elems[e];
+
+		/* device key models and unbound ones just say no */
+		for (uint8_t i = 0; i < elem->n_models; i++)
+			mesh_model_unbind(elem->models[i], app_idx);
+	}
+}
+
+/*
+ * Subnet net_idx finished key refresh (phase 3, 3.10.4.1): its AppKeys'
+ * old values go with the old NetKey. The subnet table cannot do this
+ * itself (it knows no AppKeys); without it we would go on sending with an
+ * AppKey the network revoked, and accepting it.
+ */
+static void stack_kr_finished(struct mesh_stack *s, uint16_t net_idx)
+{
+	mesh_app_keys_revoke_old(&s->app_keys, net_idx);
+}
+
+int mesh_stack_net_key_update(struct mesh_stack *s, uint16_t net_idx,
+			      const uint8_t key[MESH_KEY_LEN])
+{
+	return mesh_subnet_update(&s->net.subnets, net_idx, key);
+}
+
+int mesh_stack_app_key_update(struct mesh_stack *s, uint16_t app_idx, uint16_t net_idx,
+			      const uint8_t key[MESH_KEY_LEN])
+{
+	struct mesh_subnet *sub = mesh_subnet_find(&s->net.subnets, net_idx);
+
+	if (!sub)
+		return MESH_ERR_KEY_INDEX;
+	/* New AppKeys are distributed in phase 1 (3.10.4.1); later ones
+	 * would miss the switch to the new keys in phase 2. */
+	if (sub->kr_phase != MESH_KR_PHASE_1)
+		return MESH_ERR_KEY_REFRESH;
+	return mesh_app_keys_update(&s->app_keys, app_idx, net_idx, key);
+}
+
+int mesh_stack_kr_set(struct mesh_stack *s, uint16_t net_idx, uint8_t transition)
+{
+	int err = mesh_subnet_kr_set(&s->net.subnets, net_idx, transition);
+
+	if (err)
+		return err;
+	if (transition == MESH_KR_PHASE_3)
+		stack_kr_finished(s, net_idx);
+	return 0;
+}
+
+int mesh_stack_net_key_delete(struct mesh_stack *s, uint16_t net_idx)
+{
+	int err = mesh_subnet_delete(&s->net.subnets, net_idx);
+
+	if (err)
+		return err;
+	/* An AppKey is bound to exactly one NetKey and is useless without
+	 * it; Config NetKey Delete removes the bound AppKeys too. */
+	for (size_t i = 0; i < MESH_ARRAY_SIZE(s->app_keys.key); i++) {
+		const struct mesh_app_key *k = &s->app_keys.key[i];
+
+		if (k->used && k->net_idx == net_idx)
+			stack_unbind_app(s, k->app_idx);
+	}
+	mesh_app_keys_delete_net(&s->app_keys, net_idx);
+	return 0;
+}
+
+int mesh_stack_app_key_delete(struct mesh_stack *s, uint16_t app_idx)
+{
+	int err = mesh_app_keys_delete(&s->app_keys, app_idx);
+
+	if (err)
+		return err;
+	stack_unbind_app(s, app_idx);
+	return 0;
+}
+
+/* ---- secure network beacons -------------------------------------------- */
+
+/*
+ * The subnet key b is from (3.9.3): Network ID first, then the BeaconKey
+ * decides; the new key counts only in phases 1 and 2. Network IDs are 64
+ * bits of a hash and may collide, so a failed authentication keeps looking.
+ */
+static int stack_beacon_match(struct mesh_stack *s, const struct mesh_beacon_secure *b,
+			      struct mesh_subnet **out, bool *new_key)
+{
+	int result = MESH_ERR_NOT_FOUND;
+
+	for (size_t i = 0; i < MESH_SUBNET_MAX; i++) {
+		struct mesh_subnet *sub = &s->net.subnets.sub[i];
+
+		if (!sub->in_use)
+			continue;
+		for (int which = 0; which < 2; which++) {
+			struct mesh_subnet_keys *k = mesh_subnet_rx_keys(sub, which);
+			int err;
+
+			if (!k || memcmp(k->net_id, b->network_id, MESH_NETWORK_ID_LEN))
+				continue;
+			err = mesh_beacon_secure_auth(b, k->beacon_key);
+			if (!err) {
+				*out = sub;
+				*new_key = which;
+				return 0;
+			}
+			result = err;
+		}
+	}
+	return result;
+}
+
+/*
+ * The IV part of an authenticated beacon of subnet net_idx. The IV index
+ * belongs to the primary subnet (3.10.5): while we are on it, beacons of
+ * other subnets move nothing, and one that disagrees with it (higher, or
+ * lower as any stale beacon) is ignored.
+ */
+static int stack_beacon_iv(struct mesh_stack *s, uint16_t net_idx,
+			   const struct mesh_beacon_secure *b)
+{
+	bool update = b->flags & MESH_BEACON_FLAG_IV_UPDATE;
+
+	if (net_idx != MESH_NET_IDX_PRIMARY &&
+	    mesh_subnet_find(&s->net.subnets, MESH_NET_IDX_PRIMARY))
+		return b->iv_index == s->net.iv.index ? 0 : MESH_ERR_IV_INDEX;
+	return mesh_iv_beacon(&s->net.iv, b->iv_index, update, mesh_timers_now(s->timers));
+}
+
+/* The Key Refresh part (3.10.4.1); completing the refresh is phase 3. */
+static int stack_beacon_kr(struct mesh_stack *s, struct mesh_subnet *sub, bool new_key,
+			   bool kr_flag)
+{
+	uint8_t before = sub->kr_phase;
+	int err = mesh_subnet_kr_beacon(&s->net.subnets, sub->net_idx, new_key, kr_flag);
+
+	if (err || sub->kr_phase == before)
+		return err;
+	if (sub->kr_phase == MESH_KR_NORMAL)
+		stack_kr_finished(s, sub->net_idx);
+	if (s->ops->kr_changed)
+		s->ops->kr_changed(s->ctx, sub->net_idx, sub->kr_phase);
+	return 0;
+}
+
+int mesh_stack_beacon_receive(struct mesh_stack *s, const uint8_t *beacon, size_t len)
+{
+	struct mesh_beacon_secure b;
+	struct mesh_subnet *sub = NULL;
+	bool new_key = false;
+	int err, iv_err;
+
+	err = mesh_beacon_secure_parse(beacon, len, &b);
+	if (err)
+		return err;
+	err = stack_beacon_match(s, &b, &sub, &new_key);
+	if (err)
+		return err;
+	iv_err = stack_beacon_iv(s, sub->net_idx, &b);
+	/* The state may have moved, or a refused start left an update
+	 * pending (iv_index.h): the timer takes it from here. */
+	stack_iv_timer_sync(s, false);
+	/* A beacon with an IV index to ignore is ignored whole (3.10.5),
+	 * its Key Refresh flag included. */
+	if (iv_err == MESH_ERR_IV_INDEX)
+		return iv_err;
+	err = stack_beacon_kr(s, sub, new_key, b.flags & MESH_BEACON_FLAG_KEY_REFRESH);
+	return iv_err ? iv_err : err;
+}
+
+int mesh_stack_beacon_compose(struct mesh_stack *s, uint16_t net_idx,
+			      uint8_t out[MESH_BEACON_SECURE_LEN])
+{
+	struct mesh_subnet *sub = mesh_subnet_find(&s->net.subnets, net_idx);
+	struct mesh_subnet_keys *k;
+	uint8_t flags = 0;
+
+	if (!sub)
+		return MESH_ERR_KEY_INDEX;
+	/* 3.9.3, 3.10.4.1: in phase 2 the beacon is secured with the new key
+	 * and carries the Key Refresh flag; the IV Index field is the
+	 * current index, n + 1 while an update is in progress (3.10.5). */
+	k = mesh_subnet_tx_keys(sub);
+	if (mesh_subnet_tx_new(sub))
+		flags |= MESH_BEACON_FLAG_KEY_REFRESH;
+	if (s->net.iv.update)
+		flags |= MESH_BEACON_FLAG_IV_UPDATE;
+	return mesh_beacon_secure_compose(k->beacon_key, flags, k->net_id, s->net.iv.index, out);
+}
+
 /* ---- receive: addressing ----------------------------------------------- */
 
 /* Does any model of ours subscribe to group or virtual address addr? */
@@ -313,9 +594,12 @@ static int stack_rpl_check(const struct mesh_stack *s, const struct mesh_net_rx 
 
 /*
  * msg authenticated: record the PDU that completed it. A segmented message
- * must also be newer than the last one delivered from src: lower transport
- * forgets finished messages eventually, and a replay of all its segments
- * would otherwise reassemble and deliver it again.
+ * must also be newer than the previous segmented one delivered from src
+ * (not merely not older, as its segments are): lower transport forgets
+ * finished messages eventually, and a replay of all its segments would
+ * otherwise reassemble and deliver it again. Unsegmented messages from src
+ * in between do not count (3.5.3.4): their SEQs may well be above this
+ * message's SeqAuth while its segments were still on the way.
  */
 static int stack_rpl_accept(struct mesh_stack *s, const struct mesh_transport_msg *msg)
 {
@@ -327,7 +611,7 @@ static int stack_rpl_accept(struct mesh_stack *s, const struct mesh_transport_ms
 		return mesh_rpl_accept(&s->rpl, rx->src, rx->iv_index, rx->seq);
 	seq_auth = mesh_seq_auth(msg->iv_index, msg->seq);
 	e = mesh_rpl_find(&s->rpl, rx->src);
-	if (e && e->seq_auth >= seq_auth)
+	if (e && e->has_seg && e->seg_seq_auth >= seq_auth)
 		return MESH_ERR_REPLAY;
 	return mesh_rpl_accept_seg(&s->rpl, rx->src, rx->iv_index, rx->seq, seq_auth);
 }
@@ -392,14 +676,22 @@ static int stack_access_rx(struct mesh_stack *s, const struct mesh_transport_msg
 	return mesh_access_dispatch(&s->access, &am, s->rx_payload, len);
 }
 
-static void stack_lt_deliver(void *ctx, const struct mesh_transport_msg *msg)
+/*
+ * Returns 0 once msg authenticated and was recorded in the RPL, whatever
+ * became of it after (unknown opcode, no model, ...), else why it was
+ * refused: a TransMIC or key failure, a replay, a full RPL. Lower
+ * transport only lets accepted messages make older SeqAuths from their
+ * source obsolete, so a forged segmented message cannot lock out the
+ * genuine source's (see mesh_lt_ops.deliver).
+ */
+static int stack_lt_deliver(void *ctx, const struct mesh_transport_msg *msg)
 {
 	struct mesh_stack *s = ctx;
 	int err;
 
 	/* Lower transport only delivers from inside mesh_lt_receive(). */
 	if (!s->rx_cur)
-		return;
+		return MESH_ERR_INVAL;
 	s->rx_delivered = true;
 	if (msg->ctl) {
 		/* The NetMIC was a control message's only authentication. */
@@ -411,6 +703,11 @@ static void stack_lt_deliver(void *ctx, const struct mesh_transport_msg *msg)
 		err = stack_access_rx(s, msg);
 	}
 	s->rx_trace->err = err;
+	/* The layers run in order: failing at the upper transport or the
+	 * RPL means refused; past them, the message was accepted. */
+	if (s->rx_trace->layer == MESH_STACK_UPPER || s->rx_trace->layer == MESH_STACK_RPL)
+		return err;
+	return 0;
 }
 
 /* ---- receive: the chain ------------------------------------------------ */

@@ -16,12 +16,44 @@
  * strictly increasing (if gapped) series, needs one persisted value instead
  * of one per element, and matches what most implementations do.
  *
+ * IV index (3.10.5): the stack runs the IV Update procedure by itself. SEQ
+ * crossing MESH_SEQ_IV_THRESHOLD requests an update, a timer on the
+ * caller's struct mesh_timers makes the time-driven transitions (armed only
+ * while one is due), and mesh_stack_beacon_receive() feeds secure network
+ * beacons to the IV index and key refresh state. The owner persists what
+ * changes through ops->iv_changed, ops->seq_store and ops->kr_changed.
+ *
+ * Key refresh (3.10.4): go through the mesh_stack_*_key_* and
+ * mesh_stack_kr_set() entry points, not the tables, so that finishing a
+ * refresh or deleting a NetKey also takes the subnet's AppKeys along.
+ *
  * Replay protection: a PDU is checked against the RPL before any upper
  * transport work, but the RPL is only updated once the PDU proved itself:
  * access messages after the TransMIC authenticated, control messages (whose
  * only authentication is the NetMIC) after the network layer accepted them.
- * A PDU from someone holding the NetKey but not the AppKey therefore cannot
- * push a source's SEQ forward and lock out its genuine messages.
+ * Lower transport likewise lets only such accepted segmented messages make
+ * older SeqAuths of their source obsolete. What that buys, precisely:
+ *  - Someone holding a NetKey but neither the AppKey nor the device key
+ *    cannot, with access messages (segmented or not), push a source's SEQ
+ *    or SeqAuth forward and lock out its genuine messages.
+ *  - They can with control messages, which 3.6.5 authenticates with the
+ *    NetMIC alone: a forged control message (a Heartbeat, say) as SRC with
+ *    a SEQ far ahead is accepted and recorded, and that source's genuine
+ *    messages with lower SEQs are then dropped as replays until its SEQ
+ *    passes the forged one or its entry is pruned (IV index) or removed.
+ *    Forged control messages from up to MESH_RPL_MAX made-up sources also
+ *    fill the RPL, which never evicts (see rpl.c), and new genuine sources
+ *    are then refused with MESH_ERR_FULL. Only the NetKey protects
+ *    against this.
+ *  - While a reassembly from SRC to DST is under way, segments of an older
+ *    SeqAuth are obsolete (3.5.3.4), and a forged segment with a newer one
+ *    replaces it: a NetKey holder can keep disturbing one source's
+ *    segmented messages for as long as they keep sending, never beyond.
+ * mesh_rpl_remove() (on s->rpl) forgets a source whose address was given
+ * to a newly provisioned node, whose SEQ starts again at 0. Lower transport
+ * keeps its own record of the last segmented message from it until that
+ * ages out of MESH_LT_RX_DONE_MAX; until then its new segmented messages
+ * to the same destination are obsolete.
  *
  * Nothing on the receive path allocates (cipher contexts are created on the
  * first use of each key, see crypto.h). The struct holds pointers into
@@ -36,6 +68,7 @@
 
 #include "access.h"
 #include "app_keys.h"
+#include "beacon.h"
 #include "dev_keys.h"
 #include "heartbeat.h"
 #include "lower_transport.h"
@@ -113,9 +146,23 @@ struct mesh_stack_ops {
 	int (*seq_store)(void *ctx, uint32_t limit);
 	/* RPL entry changed or removed (write-through persistence). */
 	void (*rpl_store)(void *ctx, const struct mesh_rpl_entry *e, bool removed);
-	/* IV index or IV Update flag changed: persist it. Called before the
-	 * SEQ counter restarts at 0 for a new transmit IV index. */
-	void (*iv_changed)(void *ctx, uint32_t iv_index, bool iv_update);
+	/*
+	 * IV index or IV Update flag changed: persist it before returning 0.
+	 * Ordering contract (3.8.3, 3.10.5): this runs first, and only after
+	 * it returned 0 does SEQ restart at 0 (seq_store(0)) for a new
+	 * transmit IV index; SEQ 0 on flash next to the old IV index would
+	 * repeat nonces after a crash. Nonzero = not persisted: the change is
+	 * refused (the stack stays in its previous IV state and keeps counting
+	 * SEQ on, which only skips numbers), the call that caused it reports
+	 * MESH_ERR_IO, and it is tried again later (next beacon, or a minute
+	 * later for the stack's own timer). NULL: nothing to persist.
+	 */
+	int (*iv_changed)(void *ctx, uint32_t iv_index, bool iv_update);
+	/* A secure network beacon moved subnet net_idx to key refresh phase
+	 * (MESH_KR_PHASE_2, or MESH_KR_NORMAL once the old NetKey and its old
+	 * AppKeys are revoked): persist it. Changes made through
+	 * mesh_stack_kr_set() are the caller's to persist. */
+	void (*kr_changed)(void *ctx, uint16_t net_idx, uint8_t phase);
 };
 
 struct mesh_stack_config {
@@ -147,6 +194,7 @@ struct mesh_stack {
 	struct mesh_rpl rpl;
 	struct mesh_seq seq;
 	uint32_t seq_iv_index;             /* transmit IV index SEQ counts for */
+	struct mesh_timer iv_timer;        /* next time-driven IV transition */
 	struct mesh_access access;         /* models: mesh_access_model_add() */
 
 	/* Receive state, valid only inside mesh_stack_net_receive(). */
@@ -167,7 +215,7 @@ int mesh_stack_init(struct mesh_stack *s, struct mesh_timers *timers,
 		    const struct mesh_stack_config *cfg, const struct mesh_stack_ops *ops,
 		    void *ctx);
 /* Stop timers (pending sends end with MESH_ERR_CANCELED through
- * send_done) and wipe every key. */
+ * send_done, the IV timer stops) and wipe every key. */
 void mesh_stack_cleanup(struct mesh_stack *s);
 
 /*
@@ -196,6 +244,54 @@ int mesh_stack_dev_key_add(struct mesh_stack *s, uint16_t addr, uint8_t elements
 			   const uint8_t key[MESH_KEY_LEN]);
 int mesh_stack_label_add(struct mesh_stack *s, const uint8_t uuid[MESH_LABEL_UUID_LEN],
 			 uint16_t *addr);
+
+/* ---- key refresh, key deletion, beacons -------------------------------- */
+
+/* NetKey Update: subnet net_idx enters key refresh phase 1 with the new
+ * key (errors as mesh_subnet_update()). */
+int mesh_stack_net_key_update(struct mesh_stack *s, uint16_t net_idx,
+			      const uint8_t key[MESH_KEY_LEN]);
+/* AppKey Update: only while the bound subnet is in phase 1 (3.10.4.1;
+ * Config AppKey Update answers Cannot Update otherwise):
+ * MESH_ERR_KEY_INDEX for an unknown subnet, MESH_ERR_KEY_REFRESH outside
+ * phase 1, else errors as mesh_app_keys_update(). */
+int mesh_stack_app_key_update(struct mesh_stack *s, uint16_t app_idx, uint16_t net_idx,
+			      const uint8_t key[MESH_KEY_LEN]);
+/* Key Refresh Phase Set, transition 2 or 3 (rules of mesh_subnet_kr_set()).
+ * Transition 3 revokes the old NetKey and every old AppKey bound to it,
+ * so from then on only the new keys send and receive. */
+int mesh_stack_kr_set(struct mesh_stack *s, uint16_t net_idx, uint8_t transition);
+/* NetKey Delete: the subnet, the AppKeys bound to it, and their model
+ * bindings. MESH_ERR_KEY_INDEX if unknown. Refusing to delete the last
+ * NetKey (Cannot Remove) is the Configuration Server's decision. */
+int mesh_stack_net_key_delete(struct mesh_stack *s, uint16_t net_idx);
+/* AppKey Delete: the key and every model binding to it.
+ * MESH_ERR_NOT_FOUND if unknown. */
+int mesh_stack_app_key_delete(struct mesh_stack *s, uint16_t app_idx);
+
+/*
+ * A beacon from a bearer (Beacon Type || Beacon Data). A secure network
+ * beacon (3.9.3) is matched to a subnet by Network ID (its current key or,
+ * during key refresh, the new one) and authenticated with that key's
+ * BeaconKey; then its IV index and IV Update flag go to the IV Update
+ * procedure (3.10.5, 3.10.6; beacons of the primary subnet only, while we
+ * have it) and its Key Refresh flag to the subnet's key refresh (3.10.4.1,
+ * completing it revokes the old AppKeys as mesh_stack_kr_set() does).
+ * Returns 0 if it was used, else why not, with nothing changed:
+ * parse errors of mesh_beacon_secure_parse() (MESH_ERR_UNKNOWN_BEACON for
+ * other beacon types), MESH_ERR_NOT_FOUND (no such network),
+ * MESH_ERR_BEACON_AUTH (forged), MESH_ERR_IV_INDEX (an IV index 3.10.5
+ * says to ignore). Two results are partial: MESH_ERR_BUSY (a consistent
+ * beacon asking for an IV transition the 96 h rule does not allow yet)
+ * and MESH_ERR_IO (the IV change could not be persisted); the Key Refresh
+ * flag was applied in both cases.
+ */
+int mesh_stack_beacon_receive(struct mesh_stack *s, const uint8_t *beacon, size_t len);
+/* Our secure network beacon for subnet net_idx: current IV index and
+ * flags, secured with the key we transmit with (the new key and the Key
+ * Refresh flag in phase 2). MESH_ERR_KEY_INDEX if unknown. */
+int mesh_stack_beacon_compose(struct mesh_stack *s, uint16_t net_idx,
+			      uint8_t out[MESH_BEACON_SECURE_LEN]);
 
 /* ---- receive ----------------------------------------------------------- */
 

@@ -15,6 +15,12 @@
  *
  * Phase 3 is not kept as a state: revoking the old key makes the new one
  * the only key, which is phase 0 again.
+ *
+ * This table knows NetKeys only. Completing a refresh must also revoke the
+ * old values of the subnet's AppKeys (mesh_app_keys_revoke_old()), and
+ * deleting a subnet must delete its AppKeys; the stack's entry points
+ * (mesh_stack_kr_set(), mesh_stack_beacon_receive(),
+ * mesh_stack_net_key_delete()) do both, so a node goes through those.
  */
 #include "net.h" /* outside the guard: net.h includes this file back */
 

@@ -11,12 +11,14 @@
 #define T0 (1000ull * H) /* any start time; far from 0 */
 
 static int changes;
+static int change_err; /* what on_change answers: 0 = persisted */
 
-static void on_change(void *user, const struct mesh_iv *iv)
+static int on_change(void *user, const struct mesh_iv *iv)
 {
 	(void)user;
 	(void)iv;
 	changes++;
+	return change_err;
 }
 
 static void test_rx_select(void **state)
@@ -72,8 +74,10 @@ static void test_update_by_beacon(void **state)
 
 	uint64_t t1 = T0 + 96 * H;
 
-	/* in progress: other indexes ignored, flag still set is fine */
-	assert_int_equal(mesh_iv_beacon(&iv, 102, true, t1 + 200 * H), MESH_ERR_IV_INDEX);
+	/* in progress: older indexes and beyond +42 ignored (higher ones
+	 * within 42 recover, see test_recovery_in_progress), flag still set
+	 * is fine */
+	assert_int_equal(mesh_iv_beacon(&iv, 101 + 43, true, t1 + 200 * H), MESH_ERR_IV_INDEX);
 	assert_int_equal(mesh_iv_beacon(&iv, 100, false, t1 + H), MESH_ERR_IV_INDEX);
 	assert_int_equal(mesh_iv_beacon(&iv, 101, true, t1 + H), 0);
 	/* back to Normal only after 96 h in progress */
@@ -181,6 +185,90 @@ static void test_test_mode(void **state)
 	assert_true(iv.update);
 }
 
+/* 3.10.6 does not limit recovery to Normal Operation: a node that missed
+ * the end of an update must not wait out its 96 h in progress. */
+static void test_recovery_in_progress(void **state)
+{
+	struct mesh_iv iv;
+
+	(void)state;
+	mesh_iv_init(&iv, 101, true, T0, NULL, NULL);
+	/* older and beyond +42 still ignored */
+	assert_int_equal(mesh_iv_beacon(&iv, 100, false, T0 + H), MESH_ERR_IV_INDEX);
+	assert_int_equal(mesh_iv_beacon(&iv, 101 + 43, false, T0 + H), MESH_ERR_IV_INDEX);
+	assert_true(iv.update);
+	assert_int_equal(iv.index, 101);
+	/* +2 with the flag clear: adopted at once, no 96 h wait */
+	assert_int_equal(mesh_iv_beacon(&iv, 103, false, T0 + H), 0);
+	assert_int_equal(iv.index, 103);
+	assert_false(iv.update);
+	assert_int_equal(mesh_iv_tx_index(&iv), 103);
+	assert_true(iv.recovered);
+
+	/* +1 with the flag set: the network finished ours and started the
+	 * next one; adopt that state too */
+	mesh_iv_init(&iv, 201, true, T0, NULL, NULL);
+	assert_int_equal(mesh_iv_beacon(&iv, 202, true, T0 + H), 0);
+	assert_int_equal(iv.index, 202);
+	assert_true(iv.update);
+	assert_int_equal(mesh_iv_tx_index(&iv), 201);
+	/* +42 is the limit, and a second recovery waits for 192 h */
+	assert_int_equal(mesh_iv_beacon(&iv, 202 + 42, true, T0 + 100 * H), MESH_ERR_IV_INDEX);
+	assert_int_equal(iv.index, 202);
+	assert_int_equal(mesh_iv_beacon(&iv, 202 + 42, true, T0 + 193 * H), 0);
+	assert_int_equal(iv.index, 244);
+	assert_true(iv.update);
+}
+
+/* A change the callback could not persist does not happen. */
+static void test_change_refused(void **state)
+{
+	struct mesh_iv iv;
+
+	(void)state;
+	changes = 0;
+	change_err = MESH_ERR_IO;
+
+	/* end of an update by tick: stays in progress, retried later */
+	mesh_iv_init(&iv, 7, true, T0, on_change, NULL);
+	assert_int_equal(mesh_iv_tick(&iv, T0 + 96 * H), MESH_ERR_IO);
+	assert_int_equal(changes, 1);
+	assert_true(iv.update);
+	assert_int_equal(iv.index, 7);
+	assert_true(iv.state_ms == T0);
+
+	/* ... and by beacon */
+	assert_int_equal(mesh_iv_beacon(&iv, 7, false, T0 + 97 * H), MESH_ERR_IO);
+	assert_true(iv.update);
+	change_err = 0;
+	assert_int_equal(mesh_iv_tick(&iv, T0 + 98 * H), 0);
+	assert_false(iv.update);
+	assert_int_equal(iv.index, 7);
+
+	/* a request that could not start the update stays pending */
+	change_err = MESH_ERR_IO;
+	mesh_iv_init(&iv, 50, false, T0, on_change, NULL);
+	assert_int_equal(mesh_iv_request_update(&iv, T0 + 100 * H), MESH_ERR_IO);
+	assert_false(iv.update);
+	assert_int_equal(iv.index, 50);
+	assert_true(iv.pending);
+	change_err = 0;
+	assert_int_equal(mesh_iv_tick(&iv, T0 + 101 * H), 0);
+	assert_true(iv.update);
+	assert_int_equal(iv.index, 51);
+	assert_false(iv.pending);
+
+	/* a refused recovery does not count against the 192 h limit */
+	change_err = MESH_ERR_IO;
+	mesh_iv_init(&iv, 1000, false, T0, on_change, NULL);
+	assert_int_equal(mesh_iv_beacon(&iv, 1010, false, T0 + H), MESH_ERR_IO);
+	assert_int_equal(iv.index, 1000);
+	assert_false(iv.recovered);
+	change_err = 0;
+	assert_int_equal(mesh_iv_beacon(&iv, 1010, false, T0 + 2 * H), 0);
+	assert_int_equal(iv.index, 1010);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -190,6 +278,8 @@ int main(void)
 		cmocka_unit_test(test_request_update),
 		cmocka_unit_test(test_recovery),
 		cmocka_unit_test(test_test_mode),
+		cmocka_unit_test(test_recovery_in_progress),
+		cmocka_unit_test(test_change_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -56,7 +56,7 @@ static int cap_seq_next(void *ctx, uint16_t src, uint32_t *seq)
 	return 0;
 }
 
-static void cap_deliver(void *ctx, const struct mesh_transport_msg *msg)
+static int cap_deliver(void *ctx, const struct mesh_transport_msg *msg)
 {
 	struct capture *c = ctx;
 
@@ -65,6 +65,7 @@ static void cap_deliver(void *ctx, const struct mesh_transport_msg *msg)
 	assert_true(msg->len <= sizeof(c->msg_pdu));
 	memcpy(c->msg_pdu, msg->pdu, msg->len);
 	c->msg.pdu = c->msg_pdu;
+	return 0;
 }
 
 static void cap_send_done(void *ctx, void *cookie, int err)

@@ -40,6 +40,8 @@ struct node {
 	unsigned int acks_sent;
 	unsigned int busy_acks;    /* BlockAck 0 */
 	unsigned int delivered;
+	int refuse;                /* deliver's answer: 0, or why refused */
+	unsigned int refused;
 	uint8_t last[MESH_UPPER_MAX_PDU];
 	size_t last_len;
 	struct mesh_transport_msg last_msg;
@@ -61,6 +63,7 @@ struct sim {
 	unsigned int seg_loss_pct;
 	unsigned int ack_loss_pct;
 	int drop_seg_o;            /* this SegO never arrives; -1: none */
+	unsigned int drop_times[MESH_SEG_MAX]; /* lose SegO's next n copies */
 	bool no_receiver;          /* B is switched off */
 	unsigned int segs_lost;
 	struct node a;
@@ -93,6 +96,10 @@ static bool lost(struct sim *s, const struct mesh_net_tx *tx)
 
 	if (is_segment(tx) && s->drop_seg_o >= 0 && seg_o_of(tx) == (unsigned int)s->drop_seg_o)
 		return true;
+	if (is_segment(tx) && s->drop_times[seg_o_of(tx)]) {
+		s->drop_times[seg_o_of(tx)]--;
+		return true;
+	}
 	return rng_next(s) % 100 < pct;
 }
 
@@ -169,14 +176,20 @@ static int sim_seq_next(void *ctx, uint16_t src, uint32_t *seq)
 	return 0;
 }
 
-static void sim_deliver(void *ctx, const struct mesh_transport_msg *msg)
+static int sim_deliver(void *ctx, const struct mesh_transport_msg *msg)
 {
 	struct node *n = ctx;
 
+	if (n->refuse) {
+		/* What an upper transport does with a bad TransMIC. */
+		n->refused++;
+		return n->refuse;
+	}
 	n->delivered++;
 	n->last_msg = *msg;
 	n->last_len = msg->len;
 	memcpy(n->last, msg->pdu, msg->len);
+	return 0;
 }
 
 static void sim_send_done(void *ctx, void *cookie, int err)
@@ -688,6 +701,125 @@ static void test_ack_retransmissions(void **state)
 	sim_free(s);
 }
 
+/*
+ * Someone with only the NetKey sends, as A, one segment with a SeqAuth far
+ * ahead of A's; the upper transport refuses the message. That must not
+ * make A's genuine (older SeqAuth) messages obsolete.
+ */
+static void test_refused_message_obsoletes_nothing(void **state)
+{
+	struct sim *s = sim_new(29, NULL);
+	struct mesh_lower_transport *b = &s->b.lt;
+	struct mesh_net_rx rx;
+	const uint32_t forged = 0x7ff000, genuine = 0x1000;
+
+	(void)state;
+	s->no_receiver = true;
+	s->b.refuse = MESH_ERR_TRANSMIC;
+	make_seg(&rx, ADDR_A, ADDR_B, forged, forged, 0, 0, 0xee);
+	assert_int_equal(mesh_lt_receive(b, &rx), MESH_ERR_TRANSMIC);
+	assert_int_equal(s->b.refused, 1);
+	assert_int_equal(b->stats.rx_refused, 1);
+	assert_int_equal(mesh_lt_rx_in_use(b), 0);
+	/* The exact message again is not handed up a second time. */
+	make_seg(&rx, ADDR_A, ADDR_B, forged, forged + 1, 0, 0, 0xee);
+	assert_int_equal(mesh_lt_receive(b, &rx), MESH_ERR_OBSOLETE);
+	assert_int_equal(s->b.refused, 1);
+
+	/* A's genuine message with a lower SeqAuth still gets through. */
+	s->b.refuse = 0;
+	make_seg(&rx, ADDR_A, ADDR_B, genuine, genuine, 0, 1, 0x10);
+	assert_int_equal(mesh_lt_receive(b, &rx), 0);
+	make_seg(&rx, ADDR_A, ADDR_B, genuine, genuine + 1, 1, 1, 0x10);
+	assert_int_equal(mesh_lt_receive(b, &rx), 0);
+	assert_int_equal(s->b.delivered, 1);
+	assert_int_equal(s->b.last_msg.seq, genuine);
+
+	/* An accepted message still makes older ones obsolete. */
+	make_seg(&rx, ADDR_A, ADDR_B, genuine - 10, genuine + 2, 0, 1, 0x20);
+	assert_int_equal(mesh_lt_receive(b, &rx), MESH_ERR_OBSOLETE);
+	/* ... and a refused newer one does not undo that. */
+	s->b.refuse = MESH_ERR_TRANSMIC;
+	make_seg(&rx, ADDR_A, ADDR_B, genuine + 50, genuine + 50, 0, 0, 0xee);
+	assert_int_equal(mesh_lt_receive(b, &rx), MESH_ERR_TRANSMIC);
+	s->b.refuse = 0;
+	make_seg(&rx, ADDR_A, ADDR_B, genuine, genuine + 51, 1, 1, 0x10);
+	assert_int_equal(mesh_lt_receive(b, &rx), MESH_ERR_DUPLICATE);
+	make_seg(&rx, ADDR_A, ADDR_B, genuine - 10, genuine + 52, 0, 1, 0x20);
+	assert_int_equal(mesh_lt_receive(b, &rx), MESH_ERR_OBSOLETE);
+	assert_int_equal(s->b.delivered, 1);
+	sim_free(s);
+}
+
+/* The same through the discard timer: a forged first segment that never
+ * completes is abandoned, and A's older SeqAuths are not obsolete after. */
+static void test_abandoned_message_obsoletes_nothing(void **state)
+{
+	struct sim *s = sim_new(31, NULL);
+	struct mesh_lower_transport *b = &s->b.lt;
+	struct mesh_net_rx rx;
+	const uint32_t forged = 0x7ff000, genuine = 0x1000;
+
+	(void)state;
+	s->no_receiver = true;
+	make_seg(&rx, ADDR_A, ADDR_B, forged, forged, 0, 1, 0xee);
+	assert_int_equal(mesh_lt_receive(b, &rx), 0);
+	sim_run(s, 10001);
+	assert_int_equal(b->stats.rx_discarded, 1);
+	assert_int_equal(mesh_lt_rx_in_use(b), 0);
+	/* Its own missing segment stays ignored ... */
+	make_seg(&rx, ADDR_A, ADDR_B, forged, forged + 1, 1, 1, 0xee);
+	assert_int_equal(mesh_lt_receive(b, &rx), MESH_ERR_OBSOLETE);
+	/* ... but A's genuine messages are not. */
+	make_seg(&rx, ADDR_A, ADDR_B, genuine, genuine, 0, 0, 0x10);
+	assert_int_equal(mesh_lt_receive(b, &rx), 0);
+	assert_int_equal(s->b.delivered, 1);
+	sim_free(s);
+}
+
+/*
+ * 3.5.3.3: the without-progress budget counts retransmission rounds in
+ * which no new segment was acknowledged. A round started at once by an
+ * acknowledgment with progress is not one of them. With a budget of 1:
+ * SegO 1 and 2 are lost in the first pass, round 1 gets SegO 1 through
+ * (progress, round 2 at once), round 2 loses SegO 2 again, round 3 is the
+ * one round without progress and completes the message.
+ */
+static void test_wo_progress_counts_only_rounds_without_progress(void **state)
+{
+	struct mesh_lt_config cfg;
+	struct sim *s;
+	uint8_t pdu[40];
+
+	(void)state;
+	mesh_lt_config_default(&cfg);
+	cfg.sar.unicast_retrans_count = 15;
+	cfg.sar.unicast_retrans_wo_progress_count = 1;
+	s = sim_new(37, &cfg);
+	fill(pdu, sizeof(pdu), 37);
+	s->drop_times[1] = 1;
+	s->drop_times[2] = 3;
+	assert_int_equal(send_from_a(s, ADDR_B, pdu, sizeof(pdu)), 0);
+	sim_run(s, 60000);
+	assert_int_equal(s->a.done_calls, 1);
+	assert_int_equal(s->a.done_err, 0);
+	assert_int_equal(s->b.delivered, 1);
+	/* rounds: SegO 1+2, SegO 2, SegO 2 */
+	assert_int_equal(s->a.lt.stats.seg_resent, 4);
+	sim_free(s);
+
+	/* SegO 2 never arrives: one round without progress, then the end. */
+	s = sim_new(37, &cfg);
+	s->drop_times[1] = 1;
+	s->drop_seg_o = 2;
+	assert_int_equal(send_from_a(s, ADDR_B, pdu, sizeof(pdu)), 0);
+	sim_run(s, 60000);
+	assert_int_equal(s->a.done_calls, 1);
+	assert_int_equal(s->a.done_err, MESH_ERR_TIMEOUT);
+	assert_int_equal(s->a.lt.stats.seg_resent, 4);
+	sim_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -704,6 +836,9 @@ int main(void)
 		cmocka_unit_test(test_multicast_no_acks),
 		cmocka_unit_test(test_ack_timer_delay),
 		cmocka_unit_test(test_ack_retransmissions),
+		cmocka_unit_test(test_refused_message_obsoletes_nothing),
+		cmocka_unit_test(test_abandoned_message_obsoletes_nothing),
+		cmocka_unit_test(test_wo_progress_counts_only_rounds_without_progress),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -748,6 +748,592 @@ static void test_send_errors(void **state)
 	assert_int_equal(mesh_stack_set_address(&a->stack, 0x0100, 1), MESH_ERR_INVAL);
 }
 
+/*
+ * seg0 (SEQ n), an unsegmented message (SEQ n + 1), seg1 (SEQ n + 2) from
+ * one source: both messages arrive. SeqAuth is compared with the previous
+ * segmented message only (3.5.3.4), not with the last SEQ.
+ */
+static void test_interleaved_seg_unseg(void **state)
+{
+	struct node *a = &nodes[A], *b = &nodes[B];
+	const struct mesh_rpl_entry *e;
+	uint8_t mid[15];
+
+	(void)state;
+	memset(mid, 0x3c, sizeof(mid));
+	/* 2 + 15 octets of access payload and the TransMIC: two segments */
+	assert_int_equal(send_app(A, node_addr(B), NULL, MESH_STACK_TTL_DEFAULT, mid,
+				  sizeof(mid)), 0);
+	assert_int_equal(a->stack.lt.stats.seg_sent, 1);  /* seg1 follows in 60 ms */
+	assert_int_equal(send_app(A, node_addr(B), NULL, MESH_STACK_TTL_DEFAULT, hello,
+				  sizeof(hello)), 0);
+	run(5000);
+
+	assert_int_equal(b->srv_rx.count, 2);
+	assert_int_equal(b->srv_rx.msg.params_len, sizeof(mid));
+	assert_memory_equal(b->srv_rx.params, mid, sizeof(mid));
+	assert_int_equal(a->done_calls, 2);
+	assert_int_equal(a->done_err, 0);
+	assert_int_equal(a->stack.lt.stats.seg_resent, 0);
+	e = mesh_rpl_find(&b->stack.rpl, node_addr(A));
+	assert_non_null(e);
+	assert_true(e->has_seg);
+	assert_int_equal(e->seq, 2);
+	assert_int_equal(e->seg_seq_auth, mesh_seq_auth(e->iv_index, 0));
+}
+
+/* A segment as src under B's NetKey, its upper transport PDU garbage with
+ * the right AID: what someone holding the NetKey but no AppKey can make. */
+static size_t forge_segment(uint16_t src, uint32_t seq, uint8_t seg_n, uint8_t *pdu)
+{
+	struct node *b = &nodes[B];
+	struct mesh_subnet *sub = mesh_subnet_find(&b->stack.net.subnets, NET_IDX);
+	struct mesh_app_key *ak = mesh_app_keys_get(&b->stack.app_keys, APP_IDX);
+	uint8_t garbage[12], transport[MESH_NET_MAX_TRANSPORT];
+	struct mesh_lt_pdu p = {
+		.seg = true,
+		.akf = true,
+		.aid = ak->val[0].aid,
+		.seq_zero = seq & MESH_LT_SEQ_ZERO_MASK,
+		.seg_o = 0,
+		.seg_n = seg_n,
+		.payload = garbage,
+		.payload_len = seg_n ? 12 : 8,
+	};
+	struct mesh_net_tx tx = {
+		.ttl = 3,
+		.seq = seq,
+		.src = src,
+		.dst = node_addr(B),
+		.transport = transport,
+	};
+	size_t len;
+	int n;
+
+	memset(garbage, 0xee, sizeof(garbage));
+	n = mesh_lt_encode(&p, transport, sizeof(transport));
+	assert_true(n > 0);
+	tx.transport_len = (size_t)n;
+	assert_int_equal(mesh_net_pdu_encode(&mesh_subnet_tx_keys(sub)->cred,
+					     mesh_iv_tx_index(&b->stack.net.iv), &tx, pdu, &len),
+			 0);
+	return len;
+}
+
+/*
+ * Forged segmented messages from an impersonated source, far ahead in SEQ:
+ * one the upper transport refuses, one that never completes. Neither may
+ * make the genuine source's later (lower SeqAuth) messages obsolete.
+ */
+static void test_forged_segment_no_lockout(void **state)
+{
+	struct node *a = &nodes[A], *b = &nodes[B];
+	uint8_t pdu[MESH_NET_MAX_PDU], big[40];
+	size_t len;
+
+	(void)state;
+	len = forge_segment(node_addr(A), 0xfff000, 0, pdu);
+	assert_int_equal(mesh_stack_net_receive(&b->stack, pdu, len), MESH_ERR_TRANSMIC);
+	assert_int_equal(b->trace.layer, MESH_STACK_UPPER);
+	assert_null(mesh_rpl_find(&b->stack.rpl, node_addr(A)));
+	assert_int_equal(b->stack.lt.stats.rx_refused, 1);
+
+	/* The first segment of two; the second never comes. */
+	len = forge_segment(node_addr(A), 0xfff010, 1, pdu);
+	assert_int_equal(mesh_stack_net_receive(&b->stack, pdu, len), 0);
+	run(11000);
+	assert_int_equal(b->stack.lt.stats.rx_discarded, 1);
+	assert_null(mesh_rpl_find(&b->stack.rpl, node_addr(A)));
+
+	/* A's genuine segmented message, SEQ from 0. */
+	memset(big, 0x77, sizeof(big));
+	assert_int_equal(send_app(A, node_addr(B), NULL, MESH_STACK_TTL_DEFAULT, big,
+				  sizeof(big)), 0);
+	run(5000);
+	assert_int_equal(b->srv_rx.count, 1);
+	assert_memory_equal(b->srv_rx.params, big, sizeof(big));
+	assert_int_equal(a->done_calls, 1);
+	assert_int_equal(a->done_err, 0);
+	assert_true(mesh_rpl_find(&b->stack.rpl, node_addr(A))->seq < 0xfff000);
+}
+
+/* A node reset and provisioned again at the same address restarts SEQ at
+ * 0; once its RPL entry is removed its messages are accepted again. */
+static void test_rpl_remove_reprovisioned(void **state)
+{
+	struct node *b = &nodes[B];
+	static const uint8_t again[] = { 'a', 'g', 'a', 'i', 'n' };
+
+	(void)state;
+	assert_int_equal(send_app(A, node_addr(B), NULL, MESH_STACK_TTL_DEFAULT, hello,
+				  sizeof(hello)), 0);
+	assert_int_equal(send_app(A, node_addr(B), NULL, MESH_STACK_TTL_DEFAULT, hello,
+				  sizeof(hello)), 0);
+	run(10);
+	assert_int_equal(b->srv_rx.count, 2);
+
+	mesh_stack_cleanup(&nodes[A].stack);
+	node_setup(A);
+	/* Long after: the message cache no longer knows the old SEQs. */
+	mesh_net_cache_init(&b->stack.net.cache, 0x5eed);
+	assert_int_equal(send_app(A, node_addr(B), NULL, MESH_STACK_TTL_DEFAULT, again,
+				  sizeof(again)), 0);
+	run(10);
+	assert_int_equal(b->srv_rx.count, 2);
+	assert_int_equal(b->trace.err, MESH_ERR_REPLAY);
+
+	assert_int_equal(mesh_rpl_remove(&b->stack.rpl, node_addr(A)), 0);
+	assert_int_equal(mesh_rpl_remove(&b->stack.rpl, node_addr(A) + 1), MESH_ERR_NOT_FOUND);
+	assert_int_equal(send_app(A, node_addr(B), NULL, MESH_STACK_TTL_DEFAULT, again,
+				  sizeof(again)), 0);
+	run(10);
+	assert_int_equal(b->srv_rx.count, 3);
+	assert_memory_equal(b->srv_rx.params, again, sizeof(again));
+	assert_int_equal(mesh_rpl_find(&b->stack.rpl, node_addr(A))->seq, 1);
+}
+
+/* ---- IV index, SEQ and key refresh ------------------------------------- */
+
+#define HOURS(h) ((uint32_t)(h) * 3600u * 1000u)
+
+static const uint8_t new_net_key[MESH_KEY_LEN] = {
+	0xf7, 0xa2, 0xa4, 0x4f, 0x8e, 0x8a, 0x80, 0x29,
+	0x06, 0x4f, 0x17, 0x3d, 0xdc, 0x1e, 0x2b, 0x00,
+};
+static const uint8_t new_app_key[MESH_KEY_LEN] = {
+	0x3f, 0x19, 0x2a, 0x4b, 0x5c, 0x6d, 0x7e, 0x8f,
+	0x90, 0xa1, 0xb2, 0xc3, 0xd4, 0xe5, 0xf6, 0x07,
+};
+
+/* What one node's persistence hooks were told, in order. */
+struct persist {
+	unsigned int events;          /* hook calls so far: orders them */
+	unsigned int iv_calls;
+	unsigned int iv_event;        /* event number of the last iv_changed */
+	uint32_t iv_index;
+	bool iv_update;
+	bool iv_fail;                 /* make iv_changed fail */
+	unsigned int seq_zero_event;  /* event number of the last seq_store(0) */
+	uint32_t seq_limit;
+	unsigned int kr_calls;
+	uint16_t kr_net_idx;
+	uint8_t kr_phase;
+};
+
+static struct persist persist[NODES];
+
+static int on_seq_store(void *ctx, uint32_t limit)
+{
+	struct persist *p = &persist[((struct node *)ctx)->id];
+
+	p->events++;
+	p->seq_limit = limit;
+	if (limit == 0)
+		p->seq_zero_event = p->events;
+	return 0;
+}
+
+static int on_iv_changed(void *ctx, uint32_t iv_index, bool iv_update)
+{
+	struct persist *p = &persist[((struct node *)ctx)->id];
+
+	p->iv_calls++;
+	if (p->iv_fail)
+		return -1;
+	p->events++;
+	p->iv_event = p->events;
+	p->iv_index = iv_index;
+	p->iv_update = iv_update;
+	return 0;
+}
+
+static void on_kr_changed(void *ctx, uint16_t net_idx, uint8_t phase)
+{
+	struct persist *p = &persist[((struct node *)ctx)->id];
+
+	p->kr_calls++;
+	p->kr_net_idx = net_idx;
+	p->kr_phase = phase;
+}
+
+static const struct mesh_stack_ops persist_ops = {
+	.bearer_send = air_send,
+	.send_done = on_send_done,
+	.heartbeat = on_heartbeat,
+	.access_rx = on_access_rx,
+	.rx_trace = on_trace,
+	.seq_store = on_seq_store,
+	.iv_changed = on_iv_changed,
+	.kr_changed = on_kr_changed,
+};
+
+/* Rebuild node i as after a restart from flash, with persistence hooks. */
+static void persist_setup(int i, uint32_t iv_index, bool iv_update, uint32_t seq_start)
+{
+	struct node *n = &nodes[i];
+	struct mesh_stack_config cfg;
+	uint8_t dk[MESH_KEY_LEN];
+
+	mesh_stack_cleanup(&n->stack);
+	memset(n, 0, sizeof(*n));
+	memset(&persist[i], 0, sizeof(persist[i]));
+	n->id = i;
+	mesh_stack_config_default(&cfg);
+	cfg.iv_index = iv_index;
+	cfg.iv_update = iv_update;
+	cfg.seq_start = seq_start;
+	assert_int_equal(mesh_stack_init(&n->stack, &timers, &cfg, &persist_ops, n), 0);
+	assert_int_equal(mesh_stack_set_address(&n->stack, node_addr(i), 2), 0);
+	assert_int_equal(mesh_stack_net_key_add(&n->stack, NET_IDX, net_key), 0);
+	assert_int_equal(mesh_stack_app_key_add(&n->stack, APP_IDX, NET_IDX, app_key), 0);
+	dev_key_of(i, dk);
+	assert_int_equal(mesh_stack_dev_key_add(&n->stack, node_addr(i), 2, dk), 0);
+	node_models(n);
+}
+
+static uint32_t seq_of(int i)
+{
+	return mesh_seq_peek(&nodes[i].stack.seq);
+}
+
+/* from -> to with the AppKey; returns how many messages to's srv has. */
+static unsigned int app_roundtrip(int from, int to)
+{
+	assert_int_equal(send_app(from, node_addr(to), NULL, MESH_STACK_TTL_DEFAULT, hello,
+				  sizeof(hello)), 0);
+	run(10);
+	return nodes[to].srv_rx.count;
+}
+
+/*
+ * 3.8.3, 3.10.5: SEQ may restart at 0 only once the new IV index is on
+ * flash. A failed IV write must leave SEQ counting on (and off flash's
+ * zero), or a crash brings the node back on the old IV index with SEQ 0.
+ */
+static void test_iv_save_failure_keeps_seq(void **state)
+{
+	struct node *a = &nodes[A], *b = &nodes[B];
+
+	(void)state;
+	persist_setup(A, 1, true, 0x500000);
+	persist_setup(B, 1, true, 0);
+	persist[A].iv_fail = true;
+
+	/* Both leave IV Update in progress after 96 h; A cannot save it. */
+	run(HOURS(96));
+	assert_false(b->stack.net.iv.update);
+	assert_int_equal(persist[B].iv_index, 1);
+	assert_false(persist[B].iv_update);
+	assert_true(persist[B].seq_zero_event > persist[B].iv_event);
+	assert_int_equal(seq_of(B), 0);
+
+	assert_true(persist[A].iv_calls >= 1);
+	assert_int_equal(persist[A].seq_zero_event, 0);
+	assert_int_equal(seq_of(A), 0x500000);
+	assert_true(a->stack.net.iv.update);
+	assert_int_equal(mesh_iv_tx_index(&a->stack.net.iv), 0);
+
+	/* A keeps sending on the old IV index with its old SEQ. */
+	assert_int_equal(app_roundtrip(A, B), 1);
+	assert_int_equal(b->trace.iv_index, 0);
+	assert_int_equal(b->trace.seq, 0x500000);
+
+	/* Storage is back: the transition is retried and now SEQ restarts,
+	 * after the IV state was saved. */
+	persist[A].iv_fail = false;
+	run(HOURS(1));
+	assert_false(a->stack.net.iv.update);
+	assert_int_equal(persist[A].iv_index, 1);
+	assert_true(persist[A].seq_zero_event > persist[A].iv_event);
+	assert_int_equal(seq_of(A), 0);
+	assert_int_equal(app_roundtrip(A, B), 2);
+	assert_int_equal(b->trace.iv_index, 1);
+	assert_int_equal(b->trace.seq, 0);
+}
+
+/*
+ * SEQ crossing its threshold starts IV Update (after the 96 h in Normal),
+ * the stack's own timer ends it, beacons carry it to other nodes, and
+ * traffic goes on with SEQ from 0 under the new IV index.
+ */
+static void test_iv_update_from_seq(void **state)
+{
+	struct node *a = &nodes[A], *b = &nodes[B];
+	uint8_t beacon[MESH_BEACON_SECURE_LEN];
+
+	(void)state;
+	persist_setup(A, 0, false, MESH_SEQ_IV_THRESHOLD - 1);
+	persist_setup(B, 0, false, 0);
+
+	assert_int_equal(app_roundtrip(A, B), 1);
+	assert_false(a->stack.net.iv.pending);
+	assert_int_equal(app_roundtrip(A, B), 2);  /* SEQ = threshold */
+	assert_true(a->stack.net.iv.pending);
+	assert_false(a->stack.net.iv.update);
+
+	/* Not before 96 h in Normal Operation. */
+	run(HOURS(95));
+	assert_false(a->stack.net.iv.update);
+	run(HOURS(1));
+	assert_true(a->stack.net.iv.update);
+	assert_int_equal(a->stack.net.iv.index, 1);
+	assert_int_equal(mesh_iv_tx_index(&a->stack.net.iv), 0);
+	assert_int_equal(persist[A].iv_index, 1);
+	assert_true(persist[A].iv_update);
+	assert_int_equal(persist[A].seq_zero_event, 0);  /* still sending on 0 */
+
+	/* A's beacon takes B into the update too. */
+	assert_int_equal(mesh_stack_beacon_compose(&a->stack, NET_IDX, beacon), 0);
+	assert_int_equal(beacon[1], MESH_BEACON_FLAG_IV_UPDATE);
+	assert_int_equal(mesh_stack_beacon_receive(&b->stack, beacon, sizeof(beacon)), 0);
+	assert_true(b->stack.net.iv.update);
+	assert_int_equal(b->stack.net.iv.index, 1);
+	assert_int_equal(app_roundtrip(A, B), 3);
+	assert_int_equal(b->trace.iv_index, 0);
+
+	/* 96 h later both are in Normal Operation on IV index 1. */
+	run(HOURS(96));
+	assert_false(a->stack.net.iv.update);
+	assert_false(b->stack.net.iv.update);
+	assert_int_equal(mesh_iv_tx_index(&a->stack.net.iv), 1);
+	assert_int_equal(seq_of(A), 0);
+	assert_int_equal(seq_of(B), 0);
+	assert_false(mesh_timer_armed(&a->stack.iv_timer));
+
+	assert_int_equal(app_roundtrip(A, B), 4);
+	assert_int_equal(b->trace.iv_index, 1);
+	assert_int_equal(b->trace.seq, 0);
+	assert_int_equal(app_roundtrip(B, A), 1);
+	assert_int_equal(a->trace.iv_index, 1);
+}
+
+/* Node i's own beacon for the primary subnet, as a peer would send it. */
+static void beacon_for(int i, uint8_t flags, uint32_t iv_index,
+		       uint8_t out[MESH_BEACON_SECURE_LEN])
+{
+	struct mesh_subnet *sub = mesh_subnet_find(&nodes[i].stack.net.subnets, NET_IDX);
+	struct mesh_subnet_keys *k = mesh_subnet_tx_keys(sub);
+
+	assert_int_equal(mesh_beacon_secure_compose(k->beacon_key, flags, k->net_id, iv_index,
+						    out), 0);
+}
+
+static void test_beacon_iv(void **state)
+{
+	struct mesh_stack *b = &nodes[B].stack;
+	uint8_t beacon[MESH_BEACON_SECURE_LEN], forged[MESH_BEACON_SECURE_LEN];
+	uint8_t other[MESH_BEACON_SECURE_LEN];
+
+	(void)state;
+	run(HOURS(96));
+	beacon_for(B, MESH_BEACON_FLAG_IV_UPDATE, 1, beacon);
+
+	/* Forged: wrong authentication value, or fields changed under it. */
+	memcpy(forged, beacon, sizeof(forged));
+	forged[MESH_BEACON_SECURE_LEN - 1] ^= 0x01;
+	assert_int_equal(mesh_stack_beacon_receive(b, forged, sizeof(forged)),
+			 MESH_ERR_BEACON_AUTH);
+	memcpy(forged, beacon, sizeof(forged));
+	forged[13] = 5;  /* IV index 5: a recovery if it were believed */
+	assert_int_equal(mesh_stack_beacon_receive(b, forged, sizeof(forged)),
+			 MESH_ERR_BEACON_AUTH);
+	assert_int_equal(b->net.iv.index, 0);
+	assert_false(b->net.iv.update);
+	assert_false(mesh_timer_armed(&b->iv_timer));
+
+	/* Another network, malformed beacons. */
+	assert_int_equal(mesh_beacon_secure_compose(new_app_key, MESH_BEACON_FLAG_IV_UPDATE,
+						    (const uint8_t *)"netid-xx", 1, other), 0);
+	assert_int_equal(mesh_stack_beacon_receive(b, other, sizeof(other)),
+			 MESH_ERR_NOT_FOUND);
+	assert_int_equal(mesh_stack_beacon_receive(b, beacon, sizeof(beacon) - 1),
+			 MESH_ERR_TRUNCATED);
+	beacon[0] = MESH_BEACON_UNPROV;
+	assert_int_equal(mesh_stack_beacon_receive(b, beacon, sizeof(beacon)),
+			 MESH_ERR_UNKNOWN_BEACON);
+	beacon[0] = MESH_BEACON_SECURE;
+	assert_int_equal(b->net.iv.index, 0);
+
+	/* The genuine one: IV index + 1 with the flag, after 96 h. */
+	assert_int_equal(mesh_stack_beacon_receive(b, beacon, sizeof(beacon)), 0);
+	assert_int_equal(b->net.iv.index, 1);
+	assert_true(b->net.iv.update);
+	assert_true(mesh_timer_armed(&b->iv_timer));
+
+	/* Too far ahead: ignored, and says so. */
+	beacon_for(B, 0, 1 + 43, beacon);
+	assert_int_equal(mesh_stack_beacon_receive(b, beacon, sizeof(beacon)),
+			 MESH_ERR_IV_INDEX);
+	assert_int_equal(b->net.iv.index, 1);
+
+	/* In progress, the network already on 3: recovery (3.10.6). */
+	beacon_for(B, 0, 3, beacon);
+	assert_int_equal(mesh_stack_beacon_receive(b, beacon, sizeof(beacon)), 0);
+	assert_int_equal(b->net.iv.index, 3);
+	assert_false(b->net.iv.update);
+	assert_false(mesh_timer_armed(&b->iv_timer));
+}
+
+/* Switch both A and B to the new NetKey and AppKey, phase 1. */
+static void kr_phase1(int i)
+{
+	struct mesh_stack *s = &nodes[i].stack;
+
+	/* AppKey Update needs its NetKey in phase 1 (4.3.2, Cannot Update) */
+	assert_int_equal(mesh_stack_app_key_update(s, APP_IDX, NET_IDX, new_app_key),
+			 MESH_ERR_KEY_REFRESH);
+	assert_int_equal(mesh_stack_net_key_update(s, NET_IDX, new_net_key), 0);
+	assert_int_equal(mesh_stack_app_key_update(s, APP_IDX, NET_IDX, new_app_key), 0);
+}
+
+static uint8_t nid_of(const uint8_t key[MESH_KEY_LEN])
+{
+	static const uint8_t p[] = { 0x00 };
+	struct mesh_net_cred cred;
+	uint8_t nid;
+
+	memset(&cred, 0, sizeof(cred));
+	assert_int_equal(mesh_net_cred_derive(&cred, key, p, sizeof(p)), 0);
+	nid = cred.nid;
+	mesh_net_cred_clear(&cred);
+	return nid;
+}
+
+static uint8_t last_nid(int from)
+{
+	return last_from(from).pdu[0] & 0x7f;
+}
+
+/*
+ * Key refresh (3.10.4) through the stack: after phase 3 only the new
+ * NetKey and the new AppKey send or receive.
+ */
+static void test_key_refresh_cycle(void **state)
+{
+	struct node *a = &nodes[A], *b = &nodes[B], *c = &nodes[C];
+	uint8_t old_nid = nid_of(net_key), new_nid = nid_of(new_net_key);
+	struct mesh_app_key *ak;
+	uint8_t new_aid;
+
+	(void)state;
+	assert_int_not_equal(old_nid, new_nid);
+	assert_int_equal(mesh_k4(new_app_key, &new_aid), 0);
+	kr_phase1(A);
+	kr_phase1(B);
+
+	/* phase 1: old keys send, both receive */
+	assert_int_equal(app_roundtrip(A, B), 1);
+	assert_int_equal(last_nid(A), old_nid);
+	assert_false(b->stack.rx_key.new_key);
+
+	/* phase 2: new keys send, old ones still accepted */
+	assert_int_equal(mesh_stack_kr_set(&a->stack, NET_IDX, MESH_KR_PHASE_2), 0);
+	assert_int_equal(mesh_stack_kr_set(&b->stack, NET_IDX, MESH_KR_PHASE_2), 0);
+	assert_int_equal(app_roundtrip(A, B), 2);
+	assert_int_equal(last_nid(A), new_nid);
+	assert_true(b->stack.rx_key.new_key);
+	assert_int_equal(app_roundtrip(C, B), 3);
+
+	/* phase 3: old NetKey and old AppKeys revoked together */
+	assert_int_equal(mesh_stack_kr_set(&a->stack, NET_IDX, MESH_KR_PHASE_3), 0);
+	assert_int_equal(mesh_stack_kr_set(&b->stack, NET_IDX, MESH_KR_PHASE_3), 0);
+	ak = mesh_app_keys_get(&a->stack.app_keys, APP_IDX);
+	assert_false(ak->updated);
+	assert_int_equal(ak->val[0].aid, new_aid);
+	assert_memory_equal(ak->val[0].key.key, new_app_key, MESH_KEY_LEN);
+	assert_int_equal(app_roundtrip(A, B), 4);
+	assert_int_equal(last_nid(A), new_nid);
+	assert_int_equal(app_roundtrip(B, A), 1);
+	assert_int_equal(last_nid(B), new_nid);
+
+	/* C still on the old NetKey: not even the network layer takes it. */
+	assert_int_equal(app_roundtrip(C, B), 4);
+	assert_int_equal(b->trace.layer, MESH_STACK_NET);
+
+	/* C on the new NetKey but the old AppKey: the upper transport
+	 * refuses it, nothing reaches the model. */
+	assert_int_equal(mesh_stack_net_key_delete(&c->stack, NET_IDX), 0);
+	assert_null(mesh_app_keys_get(&c->stack.app_keys, APP_IDX));
+	assert_int_equal(mesh_stack_net_key_add(&c->stack, NET_IDX, new_net_key), 0);
+	assert_int_equal(mesh_stack_app_key_add(&c->stack, APP_IDX, NET_IDX, app_key), 0);
+	assert_int_equal(app_roundtrip(C, B), 4);
+	assert_int_equal(b->trace.layer, MESH_STACK_UPPER);
+	assert_true(b->trace.err == MESH_ERR_NO_APPKEY || b->trace.err == MESH_ERR_TRANSMIC);
+}
+
+/* Secure network beacons drive key refresh the same way (3.10.4.1). */
+static void test_key_refresh_beacons(void **state)
+{
+	struct node *a = &nodes[A], *b = &nodes[B];
+	uint8_t beacon[MESH_BEACON_SECURE_LEN];
+	struct mesh_app_key *ak;
+
+	(void)state;
+	persist_setup(B, 0, false, 0);
+	kr_phase1(A);
+	kr_phase1(B);
+
+	/* phase 1 beacons use the old key and no flag: nothing moves */
+	assert_int_equal(mesh_stack_beacon_compose(&a->stack, NET_IDX, beacon), 0);
+	assert_int_equal(beacon[1], 0);
+	assert_int_equal(mesh_stack_beacon_receive(&b->stack, beacon, sizeof(beacon)), 0);
+	assert_int_equal(mesh_subnet_find(&b->stack.net.subnets, NET_IDX)->kr_phase, 1);
+	assert_int_equal(persist[B].kr_calls, 0);
+
+	/* A in phase 2: its beacon (new key, flag) takes B to phase 2 */
+	assert_int_equal(mesh_stack_kr_set(&a->stack, NET_IDX, MESH_KR_PHASE_2), 0);
+	assert_int_equal(mesh_stack_beacon_compose(&a->stack, NET_IDX, beacon), 0);
+	assert_int_equal(beacon[1], MESH_BEACON_FLAG_KEY_REFRESH);
+	assert_int_equal(mesh_stack_beacon_receive(&b->stack, beacon, sizeof(beacon)), 0);
+	assert_int_equal(mesh_subnet_find(&b->stack.net.subnets, NET_IDX)->kr_phase, 2);
+	assert_int_equal(persist[B].kr_calls, 1);
+	assert_int_equal(persist[B].kr_phase, MESH_KR_PHASE_2);
+	assert_true(mesh_app_keys_get(&b->stack.app_keys, APP_IDX)->updated);
+
+	/* A done: new key, flag clear -> B revokes the old NetKey and AppKey */
+	assert_int_equal(mesh_stack_kr_set(&a->stack, NET_IDX, MESH_KR_PHASE_3), 0);
+	assert_int_equal(mesh_stack_beacon_compose(&a->stack, NET_IDX, beacon), 0);
+	assert_int_equal(beacon[1], 0);
+	assert_int_equal(mesh_stack_beacon_receive(&b->stack, beacon, sizeof(beacon)), 0);
+	assert_int_equal(mesh_subnet_find(&b->stack.net.subnets, NET_IDX)->kr_phase, 0);
+	assert_int_equal(persist[B].kr_calls, 2);
+	assert_int_equal(persist[B].kr_phase, MESH_KR_NORMAL);
+	ak = mesh_app_keys_get(&b->stack.app_keys, APP_IDX);
+	assert_false(ak->updated);
+	assert_memory_equal(ak->val[0].key.key, new_app_key, MESH_KEY_LEN);
+	assert_int_equal(app_roundtrip(B, A), 1);
+	assert_memory_equal(mesh_app_keys_get(&a->stack.app_keys, APP_IDX)->val[0].key.key,
+			    new_app_key, MESH_KEY_LEN);
+}
+
+/* Deleting a NetKey deletes its AppKeys and their model bindings. */
+static void test_net_key_delete(void **state)
+{
+	struct node *a = &nodes[A];
+	struct mesh_stack *s = &a->stack;
+
+	(void)state;
+	assert_int_equal(mesh_stack_net_key_add(s, 0x001, new_net_key), 0);
+	assert_int_equal(mesh_stack_app_key_add(s, 0x456, 0x001, new_app_key), 0);
+	assert_int_equal(mesh_model_bind(&a->srv, 0x456), 0);
+
+	assert_int_equal(mesh_stack_net_key_delete(s, 0x002), MESH_ERR_KEY_INDEX);
+	assert_int_equal(mesh_stack_net_key_delete(s, 0x001), 0);
+	assert_null(mesh_subnet_find(&s->net.subnets, 0x001));
+	assert_null(mesh_app_keys_get(&s->app_keys, 0x456));
+	assert_false(mesh_model_is_bound(&a->srv, 0x456));
+	/* the other subnet's key and bindings stay */
+	assert_non_null(mesh_app_keys_get(&s->app_keys, APP_IDX));
+	assert_true(mesh_model_is_bound(&a->srv, APP_IDX));
+	assert_int_equal(app_roundtrip(A, B), 1);
+
+	/* and an AppKey deleted alone loses its bindings too */
+	assert_int_equal(mesh_stack_app_key_delete(s, APP_IDX), 0);
+	assert_false(mesh_model_is_bound(&a->srv, APP_IDX));
+	assert_false(mesh_model_is_bound(&a->srv2, APP_IDX));
+	assert_int_equal(mesh_stack_app_key_delete(s, APP_IDX), MESH_ERR_NOT_FOUND);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -765,6 +1351,15 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_heartbeat, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_accept_all, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_send_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_interleaved_seg_unseg, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_forged_segment_no_lockout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rpl_remove_reprovisioned, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_iv_save_failure_keeps_seq, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_iv_update_from_seq, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_beacon_iv, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_key_refresh_cycle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_key_refresh_beacons, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_net_key_delete, setup, teardown),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 
