@@ -244,7 +244,7 @@ static void put_lower(json_t *o, const struct mesh_lt_pdu *lt)
 {
 	json_object_set_new(o, "seg", json_boolean(lt->seg));
 	if (lt->ctl) {
-		if (!lt->seg && lt->opcode == MESH_LT_OP_SEG_ACK) {
+		if (!lt->seg && lt->opcode == MESH_CTL_SEG_ACK) {
 			json_object_set_new(o, "obo", json_boolean(lt->obo));
 			put_int(o, "seq_zero", lt->seq_zero);
 			put_int(o, "block_ack", lt->block_ack);

@@ -25,12 +25,10 @@
 #include <stdint.h>
 
 #include "crypto.h"
+#include "transport.h"
 
-#ifndef MESH_APP_KEYS_MAX
 #define MESH_APP_KEYS_MAX 16
-#endif
 
-#define MESH_KEY_INDEX_MAX 0x0fff
 
 /* One value of an AppKey: the key with its contexts and its AID. */
 struct mesh_app_key_val {

@@ -19,9 +19,7 @@
 
 #include "crypto.h"
 
-#ifndef MESH_DEV_KEYS_MAX
 #define MESH_DEV_KEYS_MAX 64
-#endif
 
 struct mesh_dev_key {
 	bool used;

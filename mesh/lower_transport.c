@@ -42,8 +42,6 @@
 #define OPCODE_MASK 0x7f
 #define SZMIC_BIT 0x80      /* first octet after a segmented header octet */
 #define OBO_BIT 0x80
-#define TRANSMIC_LEN 4
-#define TRANSMIC_LONG_LEN 8
 #define SEQ_WINDOW 8192     /* SEQ may not move this far past SeqAuth */
 
 void mesh_sar_config_default(struct mesh_sar_config *sar)
@@ -126,12 +124,12 @@ static int decode_unseg(const uint8_t *pdu, size_t len, struct mesh_lt_pdu *out)
 	out->payload_len = len - 1;
 	if (out->ctl) {
 		out->opcode = pdu[0] & OPCODE_MASK;
-		if (out->opcode == MESH_LT_OP_SEG_ACK)
+		if (out->opcode == MESH_CTL_SEG_ACK)
 			return decode_seg_ack(out->payload, out->payload_len, out);
 		return 0;
 	}
 	/* At least one octet of access payload and a 32-bit TransMIC. */
-	if (out->payload_len < 1 + TRANSMIC_LEN)
+	if (out->payload_len < 1 + MESH_TRANSMIC_32)
 		return MESH_ERR_TRUNCATED;
 	return decode_access_hdr(pdu[0], out);
 }
@@ -146,7 +144,7 @@ static int decode_seg(const uint8_t *pdu, size_t len, struct mesh_lt_pdu *out)
 	if (out->ctl) {
 		out->opcode = pdu[0] & OPCODE_MASK;
 		/* Acknowledgments are never segmented (3.5.2.3.1). */
-		if (out->opcode == MESH_LT_OP_SEG_ACK)
+		if (out->opcode == MESH_CTL_SEG_ACK)
 			return MESH_ERR_OPCODE;
 		if (pdu[1] & 0x80)
 			return MESH_ERR_RESERVED;
@@ -170,7 +168,7 @@ static int decode_seg(const uint8_t *pdu, size_t len, struct mesh_lt_pdu *out)
 		return MESH_ERR_SEGMENT;
 	/* A lone segment must still hold an opcode and the TransMIC. */
 	if (!out->ctl && out->seg_n == 0 &&
-	    out->payload_len < 1 + (out->szmic ? TRANSMIC_LONG_LEN : TRANSMIC_LEN))
+	    out->payload_len < 1 + (out->szmic ? MESH_TRANSMIC_64 : MESH_TRANSMIC_32))
 		return MESH_ERR_TRUNCATED;
 	return 0;
 }
@@ -211,7 +209,7 @@ static int encode_seg_ack(const struct mesh_lt_pdu *p, uint8_t *out, size_t max)
 		return MESH_ERR_INVAL;
 	if (max < 1 + MESH_LT_SEG_ACK_LEN)
 		return MESH_ERR_OVERSIZED;
-	out[0] = MESH_LT_OP_SEG_ACK;
+	out[0] = MESH_CTL_SEG_ACK;
 	mesh_put_be16(out + 1, (uint16_t)((p->obo ? 0x8000 : 0) | p->seq_zero << 2));
 	mesh_put_be32(out + 3, p->block_ack);
 	return 1 + MESH_LT_SEG_ACK_LEN;
@@ -225,9 +223,9 @@ int mesh_lt_encode(const struct mesh_lt_pdu *p, uint8_t *out, size_t max)
 
 	if (!out || (!p->payload && p->payload_len))
 		return MESH_ERR_INVAL;
-	if (p->ctl && !p->seg && p->opcode == MESH_LT_OP_SEG_ACK)
+	if (p->ctl && !p->seg && p->opcode == MESH_CTL_SEG_ACK)
 		return encode_seg_ack(p, out, max);
-	if (p->ctl && p->seg && p->opcode == MESH_LT_OP_SEG_ACK)
+	if (p->ctl && p->seg && p->opcode == MESH_CTL_SEG_ACK)
 		return MESH_ERR_INVAL;
 	if (hdr + p->payload_len > limit)
 		return MESH_ERR_OVERSIZED;
@@ -337,7 +335,7 @@ static int send_ack(struct mesh_lower_transport *lt, uint16_t net_idx, uint16_t 
 {
 	struct mesh_lt_pdu p = {
 		.ctl = true,
-		.opcode = MESH_LT_OP_SEG_ACK,
+		.opcode = MESH_CTL_SEG_ACK,
 		.seq_zero = seq_zero,
 		.block_ack = block,
 	};
@@ -847,13 +845,13 @@ static int rx_seg_ack(struct mesh_lower_transport *lt, const struct mesh_net_rx 
 
 static int tx_check(const struct mesh_transport_msg *msg)
 {
-	size_t min = msg->ctl ? 0 : 1 + (msg->szmic ? TRANSMIC_LONG_LEN : TRANSMIC_LEN);
+	size_t min = msg->ctl ? 0 : 1 + (msg->szmic ? MESH_TRANSMIC_64 : MESH_TRANSMIC_32);
 
 	if ((!msg->pdu && msg->len) || !mesh_addr_is_unicast(msg->src) ||
 	    mesh_addr_is_unassigned(msg->dst) || msg->seq > MESH_SEQ_MAX ||
 	    msg->ttl > MESH_TTL_MAX || msg->len < min)
 		return MESH_ERR_INVAL;
-	if (msg->ctl && (msg->opcode > OPCODE_MASK || msg->opcode == MESH_LT_OP_SEG_ACK))
+	if (msg->ctl && (msg->opcode > OPCODE_MASK || msg->opcode == MESH_CTL_SEG_ACK))
 		return MESH_ERR_INVAL;
 	if (!msg->ctl && (msg->aid > AID_MASK || (!msg->akf && msg->aid)))
 		return MESH_ERR_INVAL;
@@ -1025,7 +1023,7 @@ int mesh_lt_receive(struct mesh_lower_transport *lt, const struct mesh_net_rx *r
 		return err;
 	if (p.seg)
 		return rx_segment(lt, rx, &p);
-	if (p.ctl && p.opcode == MESH_LT_OP_SEG_ACK)
+	if (p.ctl && p.opcode == MESH_CTL_SEG_ACK)
 		return rx_seg_ack(lt, rx, &p);
 	return rx_unsegmented(lt, rx, &p);
 }
@@ -1048,6 +1046,23 @@ int mesh_lt_send(struct mesh_lower_transport *lt, const struct mesh_transport_ms
 		return tx_segmented(lt, msg, cookie);
 	}
 	return tx_unsegmented(lt, msg, cookie);
+}
+
+static bool in_range(uint16_t a, uint16_t first, uint8_t count)
+{
+	return a >= first && (uint32_t)a < (uint32_t)first + count;
+}
+
+void mesh_lt_forget_source(struct mesh_lower_transport *lt, uint16_t addr, uint8_t count)
+{
+	for (size_t i = 0; i < MESH_ARRAY_SIZE(lt->rx); i++) {
+		if (lt->rx[i].in_use && in_range(lt->rx[i].src, addr, count))
+			rx_free(&lt->rx[i]);
+	}
+	for (size_t i = 0; i < MESH_ARRAY_SIZE(lt->done); i++) {
+		if (lt->done[i].in_use && in_range(lt->done[i].src, addr, count))
+			memset(&lt->done[i], 0, sizeof(lt->done[i]));
+	}
 }
 
 unsigned int mesh_lt_rx_in_use(const struct mesh_lower_transport *lt)

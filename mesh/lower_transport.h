@@ -22,7 +22,6 @@
 #include "transport.h"
 
 #define MESH_LT_HDR_SEG_LEN 4        /* header of a segmented PDU */
-#define MESH_LT_OP_SEG_ACK 0x00      /* Segment Acknowledgment opcode */
 #define MESH_LT_SEG_ACK_LEN 6        /* OBO|SeqZero|RFU + BlockAck */
 #define MESH_LT_SEQ_ZERO_MASK 0x1fff
 #define MESH_LT_MAX_PDU MESH_NET_MAX_TRANSPORT
@@ -272,6 +271,14 @@ int mesh_lt_receive(struct mesh_lower_transport *lt, const struct mesh_net_rx *r
  */
 int mesh_lt_send(struct mesh_lower_transport *lt, const struct mesh_transport_msg *msg,
 		 void *cookie);
+
+/*
+ * Forget everything received from the count addresses starting at addr:
+ * reassemblies under way and the records of finished messages. For a node
+ * that left the network, so that a new node given its addresses, whose SEQ
+ * starts again at 0, is not taken for a replay.
+ */
+void mesh_lt_forget_source(struct mesh_lower_transport *lt, uint16_t addr, uint8_t count);
 
 /* Contexts in use, for tests and diagnostics. */
 unsigned int mesh_lt_rx_in_use(const struct mesh_lower_transport *lt);

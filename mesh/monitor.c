@@ -168,7 +168,7 @@ static int decrypt_access(struct mesh_monitor *m, struct mesh_monitor_result *r)
 
 static bool is_segment_ack(const struct mesh_lt_pdu *lt)
 {
-	return lt->ctl && !lt->seg && lt->opcode == MESH_LT_OP_SEG_ACK;
+	return lt->ctl && !lt->seg && lt->opcode == MESH_CTL_SEG_ACK;
 }
 
 static void keep_ack(struct mesh_monitor_result *r)
@@ -177,7 +177,7 @@ static void keep_ack(struct mesh_monitor_result *r)
 	r->msg = (struct mesh_transport_msg){
 		.net_idx = r->net.net_idx, .iv_index = r->net.iv_index,
 		.src = r->net.src, .dst = r->net.dst, .ttl = r->net.ttl,
-		.ctl = true, .seq = r->net.seq, .opcode = MESH_LT_OP_SEG_ACK,
+		.ctl = true, .seq = r->net.seq, .opcode = MESH_CTL_SEG_ACK,
 		.pdu = r->upper, .len = r->lt.payload_len,
 	};
 	r->complete = true;

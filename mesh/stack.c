@@ -333,6 +333,19 @@ int mesh_stack_dev_key_add(struct mesh_stack *s, uint16_t addr, uint8_t elements
 	return mesh_dev_keys_add(&s->dev_keys, addr, elements, key);
 }
 
+int mesh_stack_node_remove(struct mesh_stack *s, uint16_t addr, uint8_t elements)
+{
+	if (!elements || !mesh_addr_is_unicast(addr) ||
+	    (uint32_t)addr + elements - 1 > 0x7fff)
+		return MESH_ERR_INVAL;
+	/* Absent entries are fine: the node may never have sent to us. */
+	mesh_dev_keys_delete(&s->dev_keys, addr);
+	for (uint8_t i = 0; i < elements; i++)
+		mesh_rpl_remove(&s->rpl, (uint16_t)(addr + i));
+	mesh_lt_forget_source(&s->lt, addr, elements);
+	return 0;
+}
+
 int mesh_stack_label_add(struct mesh_stack *s, const uint8_t uuid[MESH_LABEL_UUID_LEN],
 			 uint16_t *addr)
 {

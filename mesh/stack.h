@@ -49,11 +49,9 @@
  *    SeqAuth are obsolete (3.5.3.4), and a forged segment with a newer one
  *    replaces it: a NetKey holder can keep disturbing one source's
  *    segmented messages for as long as they keep sending, never beyond.
- * mesh_rpl_remove() (on s->rpl) forgets a source whose address was given
- * to a newly provisioned node, whose SEQ starts again at 0. Lower transport
- * keeps its own record of the last segmented message from it until that
- * ages out of MESH_LT_RX_DONE_MAX; until then its new segmented messages
- * to the same destination are obsolete.
+ * mesh_stack_node_remove() forgets a node that left the network (reset, or
+ * its addresses given to a newly provisioned node whose SEQ starts again at
+ * 0): its device key, replay list entries and lower transport records.
  *
  * Nothing on the receive path allocates (cipher contexts are created on the
  * first use of each key, see crypto.h). The struct holds pointers into
@@ -240,6 +238,13 @@ int mesh_stack_net_key_add(struct mesh_stack *s, uint16_t net_idx,
 			   const uint8_t key[MESH_KEY_LEN]);
 int mesh_stack_app_key_add(struct mesh_stack *s, uint16_t app_idx, uint16_t net_idx,
 			   const uint8_t key[MESH_KEY_LEN]);
+/*
+ * The node with primary address addr and elements elements has left the
+ * network: drop its device key, its replay protection entries and what the
+ * lower transport remembers of it. MESH_ERR_INVAL for a bad range.
+ */
+int mesh_stack_node_remove(struct mesh_stack *s, uint16_t addr, uint8_t elements);
+
 int mesh_stack_dev_key_add(struct mesh_stack *s, uint16_t addr, uint8_t elements,
 			   const uint8_t key[MESH_KEY_LEN]);
 int mesh_stack_label_add(struct mesh_stack *s, const uint8_t uuid[MESH_LABEL_UUID_LEN],

@@ -62,7 +62,7 @@ int mesh_subnet_add(struct mesh_subnets *s, uint16_t net_idx, const uint8_t key[
 	struct mesh_subnet *sub;
 	int err;
 
-	if (net_idx > MESH_NET_IDX_MAX)
+	if (net_idx > MESH_KEY_INDEX_MAX)
 		return MESH_ERR_KEY_INDEX;
 	sub = mesh_subnet_find(s, net_idx);
 	if (sub)

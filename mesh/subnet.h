@@ -30,8 +30,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "transport.h"
+
 #define MESH_SUBNET_MAX 8
-#define MESH_NET_IDX_MAX 0x0fff
 #define MESH_NET_IDX_PRIMARY 0x000
 
 enum mesh_kr_phase {

@@ -23,6 +23,14 @@
 #define MESH_ACCESS_MAX_PAYLOAD_MIC64 376 /* with a 64-bit TransMIC */
 #define MESH_ACCESS_MAX_UNSEG 11          /* fits one unsegmented PDU */
 
+/* TransMIC sizes (3.6.2). */
+#define MESH_TRANSMIC_32 4
+#define MESH_TRANSMIC_64 8
+
+/* Transport control opcode of the Segment Acknowledgment (3.5.2.3), the one
+ * control message the lower transport itself handles. */
+#define MESH_CTL_SEG_ACK 0x00
+
 /* NetKey and AppKey indexes are 12-bit (4.3.1.1). */
 #define MESH_KEY_INDEX_MAX 0x0fff
 

@@ -28,8 +28,6 @@
 #include "transport.h"
 #include "va.h"
 
-#define MESH_TRANSMIC_32 4
-#define MESH_TRANSMIC_64 8
 
 /* The key tables decryption may draw on; any of them may be NULL. */
 struct mesh_upper_keyring {
@@ -113,7 +111,7 @@ int mesh_upper_key_info_format(const struct mesh_upper_key_info *info, char *buf
 			       size_t size);
 
 /* Transport control opcodes (3.6.5.1). */
-#define MESH_CTL_SEG_ACK            0x00
+/* MESH_CTL_SEG_ACK 0x00: transport.h */
 #define MESH_CTL_FRIEND_POLL        0x01
 #define MESH_CTL_FRIEND_UPDATE      0x02
 #define MESH_CTL_FRIEND_REQUEST     0x03

@@ -17,9 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#ifndef MESH_VA_MAX
 #define MESH_VA_MAX 32
-#endif
 
 #define MESH_LABEL_UUID_LEN 16
 

@@ -147,7 +147,7 @@ static void fields_from_json(json_t *m, json_t *l, struct mesh_lt_pdu *p,
 		p->seg_o = (uint8_t)vec_int(l, "seg_o");
 		p->seg_n = (uint8_t)vec_int(l, "seg_n");
 		p->payload_len = vec_hex(l, "segment", payload, max);
-	} else if (p->ctl && p->opcode == MESH_LT_OP_SEG_ACK) {
+	} else if (p->ctl && p->opcode == MESH_CTL_SEG_ACK) {
 		p->obo = vec_int(m, "control.fields.obo");
 		p->seq_zero = (uint16_t)vec_int(m, "control.fields.seq_zero");
 		p->block_ack = (uint32_t)vec_int(m, "control.fields.block_ack");
@@ -217,10 +217,10 @@ static void check_seg_ack(size_t idx)
 	size_t len = vec_hex(m, "lower_transport_pdus.[0].pdu", pdu, sizeof(pdu));
 	struct mesh_lt_pdu p;
 
-	assert_int_equal(vec_int(m, "control.opcode"), MESH_LT_OP_SEG_ACK);
+	assert_int_equal(vec_int(m, "control.opcode"), MESH_CTL_SEG_ACK);
 	assert_int_equal(mesh_lt_decode(true, pdu, len, &p), 0);
 	assert_false(p.seg);
-	assert_int_equal(p.opcode, MESH_LT_OP_SEG_ACK);
+	assert_int_equal(p.opcode, MESH_CTL_SEG_ACK);
 	assert_int_equal(p.obo, vec_int(m, "control.fields.obo"));
 	assert_int_equal(p.seq_zero, vec_int(m, "control.fields.seq_zero"));
 	assert_int_equal(p.block_ack, vec_int(m, "control.fields.block_ack"));
@@ -575,7 +575,7 @@ static void test_send_rejects_bad_messages(void **state)
 	assert_int_equal(mesh_lt_send(&lt, &m, NULL), MESH_ERR_OVERSIZED);
 	m = ok; m.ctl = true; m.opcode = 3; m.len = 257;
 	assert_int_equal(mesh_lt_send(&lt, &m, NULL), MESH_ERR_OVERSIZED);
-	m = ok; m.ctl = true; m.opcode = MESH_LT_OP_SEG_ACK;
+	m = ok; m.ctl = true; m.opcode = MESH_CTL_SEG_ACK;
 	assert_int_equal(mesh_lt_send(&lt, &m, NULL), MESH_ERR_INVAL);
 	m = ok; m.aid = 3;
 	assert_int_equal(mesh_lt_send(&lt, &m, NULL), MESH_ERR_INVAL);

@@ -130,7 +130,7 @@ static int sim_net_send(void *ctx, const struct mesh_net_tx *tx)
 	assert_true(tx->transport_len <= MESH_NET_MAX_TRANSPORT);
 	assert_int_equal(tx->src, n->addr);
 	n->net_sent++;
-	if (tx->ctl && !is_segment(tx) && tx->transport[0] == MESH_LT_OP_SEG_ACK) {
+	if (tx->ctl && !is_segment(tx) && tx->transport[0] == MESH_CTL_SEG_ACK) {
 		n->acks_sent++;
 		if (mesh_get_be32(tx->transport + 3) == 0)
 			n->busy_acks++;

@@ -892,6 +892,43 @@ static void test_rpl_remove_reprovisioned(void **state)
 	assert_int_equal(mesh_rpl_find(&b->stack.rpl, node_addr(A))->seq, 1);
 }
 
+/* The same for segmented messages: lower transport remembers the last one
+ * from each source too, so without mesh_stack_node_remove() the new node's
+ * first segmented message would be taken for an obsolete one. */
+static void test_node_remove_reprovisioned_segmented(void **state)
+{
+	struct node *b = &nodes[B];
+	uint8_t big[40];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)(0x40 + i);
+	assert_int_equal(send_app(A, node_addr(B), NULL, MESH_STACK_TTL_DEFAULT, big,
+				  sizeof(big)), 0);
+	run(2000);
+	assert_int_equal(b->srv_rx.count, 1);
+
+	mesh_stack_cleanup(&nodes[A].stack);
+	node_setup(A);
+	mesh_net_cache_init(&b->stack.net.cache, 0x5eed);
+	assert_int_equal(send_app(A, node_addr(B), NULL, MESH_STACK_TTL_DEFAULT, big,
+				  sizeof(big)), 0);
+	run(2000);
+	assert_int_equal(b->srv_rx.count, 1);
+
+	assert_int_equal(mesh_stack_node_remove(&b->stack, node_addr(A), 0), MESH_ERR_INVAL);
+	assert_int_equal(mesh_stack_node_remove(&b->stack, node_addr(A), 2), 0);
+	mesh_stack_cleanup(&nodes[A].stack);
+	node_setup(A);
+	mesh_net_cache_init(&b->stack.net.cache, 0x5eed);
+	assert_int_equal(send_app(A, node_addr(B), NULL, MESH_STACK_TTL_DEFAULT, big,
+				  sizeof(big)), 0);
+	run(2000);
+	assert_int_equal(b->srv_rx.count, 2);
+	assert_int_equal(b->srv_rx.msg.params_len, sizeof(big));
+	assert_memory_equal(b->srv_rx.params, big, sizeof(big));
+}
+
 /* ---- IV index, SEQ and key refresh ------------------------------------- */
 
 #define HOURS(h) ((uint32_t)(h) * 3600u * 1000u)
@@ -1354,6 +1391,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_interleaved_seg_unseg, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forged_segment_no_lockout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rpl_remove_reprovisioned, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_node_remove_reprovisioned_segmented, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_iv_save_failure_keeps_seq, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_iv_update_from_seq, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_beacon_iv, setup, teardown),
