@@ -144,15 +144,16 @@ static int parse_valued(struct pdu_opts *o, const char *opt, const char *v)
 		o->have_seq = !rc;
 		return rc;
 	}
-	if (!strcmp(opt, "--src") || !strcmp(opt, "--dst")) {
+	if (!strcmp(opt, "--src")) {
 		rc = parse_number(opt, v, 0xffff, &n);
-		if (opt[2] == 's') {
-			o->src = (uint16_t)n;
-			o->have_src = !rc;
-		} else {
-			o->dst = (uint16_t)n;
-			o->have_dst = !rc;
-		}
+		o->src = (uint16_t)n;
+		o->have_src = !rc;
+		return rc;
+	}
+	if (!strcmp(opt, "--dst")) {
+		rc = parse_number(opt, v, 0xffff, &n);
+		o->dst = (uint16_t)n;
+		o->have_dst = !rc;
 		return rc;
 	}
 	if (!strcmp(opt, "--ttl")) {

@@ -39,6 +39,7 @@ static void run_meshgate(const char *args, struct run *r)
 	r->status = pclose(p);
 	r->status = WIFEXITED(r->status) ? WEXITSTATUS(r->status) : -1;
 	e = fdopen(fd, "r");
+	assert_non_null(e);
 	n = fread(r->err, 1, OUT_MAX - 1, e);
 	r->err[n] = '\0';
 	fclose(e);

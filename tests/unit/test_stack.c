@@ -857,6 +857,15 @@ static void test_forged_segment_no_lockout(void **state)
 	assert_true(mesh_rpl_find(&b->stack.rpl, node_addr(A))->seq < 0xfff000);
 }
 
+/* Node i reset and provisioned again at its old addresses, long after:
+ * its SEQ restarts at 0 and B's message cache no longer knows the old SEQs. */
+static void reprovision_long_after(int i)
+{
+	mesh_stack_cleanup(&nodes[i].stack);
+	node_setup(i);
+	mesh_net_cache_init(&nodes[B].stack.net.cache, 0x5eed);
+}
+
 /* A node reset and provisioned again at the same address restarts SEQ at
  * 0; once its RPL entry is removed its messages are accepted again. */
 static void test_rpl_remove_reprovisioned(void **state)
@@ -872,10 +881,7 @@ static void test_rpl_remove_reprovisioned(void **state)
 	run(10);
 	assert_int_equal(b->srv_rx.count, 2);
 
-	mesh_stack_cleanup(&nodes[A].stack);
-	node_setup(A);
-	/* Long after: the message cache no longer knows the old SEQs. */
-	mesh_net_cache_init(&b->stack.net.cache, 0x5eed);
+	reprovision_long_after(A);
 	assert_int_equal(send_app(A, node_addr(B), NULL, MESH_STACK_TTL_DEFAULT, again,
 				  sizeof(again)), 0);
 	run(10);
@@ -908,9 +914,7 @@ static void test_node_remove_reprovisioned_segmented(void **state)
 	run(2000);
 	assert_int_equal(b->srv_rx.count, 1);
 
-	mesh_stack_cleanup(&nodes[A].stack);
-	node_setup(A);
-	mesh_net_cache_init(&b->stack.net.cache, 0x5eed);
+	reprovision_long_after(A);
 	assert_int_equal(send_app(A, node_addr(B), NULL, MESH_STACK_TTL_DEFAULT, big,
 				  sizeof(big)), 0);
 	run(2000);
@@ -918,9 +922,7 @@ static void test_node_remove_reprovisioned_segmented(void **state)
 
 	assert_int_equal(mesh_stack_node_remove(&b->stack, node_addr(A), 0), MESH_ERR_INVAL);
 	assert_int_equal(mesh_stack_node_remove(&b->stack, node_addr(A), 2), 0);
-	mesh_stack_cleanup(&nodes[A].stack);
-	node_setup(A);
-	mesh_net_cache_init(&b->stack.net.cache, 0x5eed);
+	reprovision_long_after(A);
 	assert_int_equal(send_app(A, node_addr(B), NULL, MESH_STACK_TTL_DEFAULT, big,
 				  sizeof(big)), 0);
 	run(2000);
