@@ -42,6 +42,9 @@ const char *mesh_strerror(int err)
 	case MESH_ERR_KEY_REFRESH: return "not allowed in this key refresh phase";
 	case MESH_ERR_MIC: return "mic mismatch";
 	case MESH_ERR_NOT_BOUND: return "model not bound to this key";
+	case MESH_ERR_HCI_STATUS: return "controller reported an error status";
+	case MESH_ERR_DOWN: return "bearer is down";
+	case MESH_ERR_MALFORMED: return "malformed packet";
 	}
 	return "unknown error";
 }

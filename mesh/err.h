@@ -50,6 +50,9 @@ enum mesh_err {
 	MESH_ERR_KEY_REFRESH = -35,    /* operation not allowed in this phase */
 	MESH_ERR_MIC = -36,            /* AES-CCM MIC did not authenticate */
 	MESH_ERR_NOT_BOUND = -37,      /* model not bound to the key used */
+	MESH_ERR_HCI_STATUS = -38,     /* the controller answered a non-zero HCI status */
+	MESH_ERR_DOWN = -39,           /* bearer or controller not (yet) usable */
+	MESH_ERR_MALFORMED = -40,      /* fields of a packet contradict each other */
 };
 
 /* A short lowercase sentence naming the error, never NULL. */

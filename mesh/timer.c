@@ -12,7 +12,20 @@ void mesh_timers_init(struct mesh_timers *ts, uint64_t now_ms)
 	ts->now_ms = now_ms;
 	ts->head = NULL;
 	ts->on_change = NULL;
+	ts->clock = NULL;
+	ts->firing = false;
 	ts->user_data = NULL;
+}
+
+uint64_t mesh_timers_now(struct mesh_timers *ts)
+{
+	if (ts->clock && !ts->firing) {
+		uint64_t now = ts->clock(ts);
+
+		if (now > ts->now_ms)
+			ts->now_ms = now;
+	}
+	return ts->now_ms;
 }
 
 void mesh_timer_init(struct mesh_timer *t, mesh_timer_fn fire)
@@ -47,7 +60,7 @@ void mesh_timer_start(struct mesh_timers *ts, struct mesh_timer *t, uint32_t del
 
 	if (t->armed)
 		unlink_timer(ts, t);
-	t->due_ms = ts->now_ms + delay_ms;
+	t->due_ms = mesh_timers_now(ts) + delay_ms;
 	/* Equal deadlines fire in the order they were armed. */
 	for (p = &ts->head; *p && (*p)->due_ms <= t->due_ms; p = &(*p)->next)
 		;
@@ -65,17 +78,21 @@ void mesh_timer_stop(struct mesh_timers *ts, struct mesh_timer *t)
 	notify_change(ts);
 }
 
-int64_t mesh_timers_next_delay(const struct mesh_timers *ts)
+int64_t mesh_timers_next_delay(struct mesh_timers *ts)
 {
+	uint64_t now;
+
 	if (!ts->head)
 		return -1;
-	if (ts->head->due_ms <= ts->now_ms)
+	now = mesh_timers_now(ts);
+	if (ts->head->due_ms <= now)
 		return 0;
-	return (int64_t)(ts->head->due_ms - ts->now_ms);
+	return (int64_t)(ts->head->due_ms - now);
 }
 
 void mesh_timers_advance(struct mesh_timers *ts, uint64_t now_ms)
 {
+	ts->firing = true;
 	while (ts->head && ts->head->due_ms <= now_ms) {
 		struct mesh_timer *t = ts->head;
 
@@ -86,6 +103,7 @@ void mesh_timers_advance(struct mesh_timers *ts, uint64_t now_ms)
 			ts->now_ms = t->due_ms;
 		t->fire(t);
 	}
+	ts->firing = false;
 	if (now_ms > ts->now_ms)
 		ts->now_ms = now_ms;
 	notify_change(ts);

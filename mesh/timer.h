@@ -29,6 +29,11 @@ struct mesh_timers {
 	struct mesh_timer *head; /* armed timers, earliest first */
 	/* Optional: told whenever the earliest deadline may have changed. */
 	void (*on_change)(struct mesh_timers *ts);
+	/* Optional: a real clock. Outside mesh_timers_advance() the queue's
+	 * time then follows it, so a timer armed from an I/O callback counts
+	 * from the present rather than from the last advance. */
+	uint64_t (*clock)(struct mesh_timers *ts);
+	bool firing;  /* inside mesh_timers_advance() */
 	void *user_data;
 };
 
@@ -44,13 +49,12 @@ static inline bool mesh_timer_armed(const struct mesh_timer *t)
 	return t->armed;
 }
 
-static inline uint64_t mesh_timers_now(const struct mesh_timers *ts)
-{
-	return ts->now_ms;
-}
+/* The queue's time: a firing timer's deadline while it fires, else the
+ * last advance or, with a clock, the clock's reading if later. */
+uint64_t mesh_timers_now(struct mesh_timers *ts);
 
 /* Milliseconds until the earliest timer is due (0 if overdue), -1 if none. */
-int64_t mesh_timers_next_delay(const struct mesh_timers *ts);
+int64_t mesh_timers_next_delay(struct mesh_timers *ts);
 
 /*
  * Move time forward to now_ms, firing every timer due by then in deadline

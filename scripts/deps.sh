@@ -6,7 +6,9 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libssl-dev libjansson-dev libcmocka-dev
+  libuv1-dev libyaml-dev
   clang-14 libclang-rt-14-dev   # libFuzzer and sanitizers
+  bluez                         # btmon decodes our btsnoop captures in tests
 )
 
 missing=()

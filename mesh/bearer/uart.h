@@ -1,0 +1,69 @@
+/*
+ * H4 over a byte stream, as an HCI transport (transport.h):
+ *  - a serial device (an nRF52840 running Zephyr's hci_uart): raw mode,
+ *    8N1, the configured baud rate (default 1000000) and RTS/CTS flow
+ *    control (default on);
+ *  - a pseudo-terminal or a Unix stream socket (meshsim's virtual
+ *    controllers): the same, minus the line settings a pty ignores;
+ *  - an already connected descriptor (the in-process simulator).
+ * When the device goes away (read error, hangup, EOF) it logs, reports
+ * on_down and retries opening the path with exponential backoff (100 ms
+ * doubling to 5 s), logging each attempt; on success on_up again.
+ */
+#ifndef MESH_UART_H
+#define MESH_UART_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "h4.h"
+#include "transport.h"
+
+#define HCI_UART_DEFAULT_BAUD 1000000u
+#define HCI_UART_REOPEN_MIN_MS 100u
+#define HCI_UART_REOPEN_MAX_MS 5000u
+#define HCI_UART_WBUF_LEN 8192
+
+struct hci_uart_config {
+	const char *path;           /* device, pty or Unix socket path */
+	unsigned int baud;          /* 0: HCI_UART_DEFAULT_BAUD */
+	bool rtscts;                /* hardware flow control */
+};
+
+/* hci_uart_config with the defaults (rtscts on); path is left NULL. */
+void hci_uart_config_default(struct hci_uart_config *cfg);
+
+struct hci_uart {
+	struct hci_transport transport;   /* what the HCI core uses */
+	uv_loop_t *loop;
+	char path[256];
+	char name[280];
+	unsigned int baud;
+	bool rtscts;
+	int fd;                           /* -1 while closed */
+	bool fixed_fd;                    /* given by hci_uart_init_fd: never reopened */
+	bool is_open;
+	bool closing;
+	uv_poll_t poll;
+	bool poll_active;
+	uv_timer_t reopen_timer;
+	uv_timer_t expire_timer;          /* h4_rx_expire for stalled packets */
+	unsigned int backoff_ms;
+	unsigned int reopen_attempts;
+	struct h4_rx rx;
+	uint8_t wbuf[HCI_UART_WBUF_LEN];
+	size_t wlen;
+	uint64_t garbage_octets;
+};
+
+/* A device path; MESH_ERR_INVAL for a bad baud rate (only the rates
+ * termios knows, 9600..4000000) or a missing path. Nothing is opened yet. */
+int hci_uart_init(struct hci_uart *u, uv_loop_t *loop, const struct hci_uart_config *cfg);
+/* An already connected stream (takes ownership of fd). */
+int hci_uart_init_fd(struct hci_uart *u, uv_loop_t *loop, int fd, const char *name);
+
+/* The termios speed constant for baud, or 0 if it has none. */
+unsigned int hci_uart_speed(unsigned int baud);
+
+#endif

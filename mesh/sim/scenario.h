@@ -1,0 +1,118 @@
+/*
+ * A simulated world as plain data: what config/scenario.c reads from a
+ * scenario YAML file, and what tests build directly. sim_world_create()
+ * (world.h) turns it into running devices.
+ */
+#ifndef MESH_SIM_SCENARIO_H
+#define MESH_SIM_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SIM_NAME_MAX 48
+#define SIM_PATH_MAX 256
+#define SIM_ELEMENTS_MAX 8
+#define SIM_MODELS_MAX 16
+#define SIM_APP_KEYS_MAX 4
+
+/* Feature bits as in the Heartbeat and Composition Data features field. */
+#define SIM_FEAT_RELAY 0x0001
+#define SIM_FEAT_PROXY 0x0002
+#define SIM_FEAT_FRIEND 0x0004
+#define SIM_FEAT_LOW_POWER 0x0008
+
+#define SIM_DEFAULT_BEACON_INTERVAL_MS 5000u
+#define SIM_DEFAULT_TX_DELAY_MAX_MS 10u
+#define SIM_DEFAULT_RANGE_M 12.0
+#define SIM_NO_RSSI 127
+
+enum sim_device_kind {
+	SIM_DEVICE_NODE,        /* a mesh device (provisioned or not) */
+	SIM_DEVICE_CONTROLLER,  /* a virtual HCI controller a gateway attaches to */
+};
+
+struct sim_element_desc {
+	uint16_t location;
+	uint8_t n_sig;
+	uint8_t n_vendor;
+	uint16_t sig_models[SIM_MODELS_MAX];
+	uint32_t vendor_models[SIM_MODELS_MAX];  /* CID << 16 | model ID */
+};
+
+struct sim_app_key_desc {
+	uint16_t app_idx;
+	uint8_t key[16];
+};
+
+/* Keys and addresses of a device that starts provisioned. */
+struct sim_keys_desc {
+	bool provisioned;
+	uint16_t address;            /* primary element */
+	uint16_t net_idx;
+	uint8_t net_key[16];
+	uint32_t iv_index;
+	uint8_t dev_key[16];
+	uint8_t n_app_keys;
+	struct sim_app_key_desc app_keys[SIM_APP_KEYS_MAX];
+};
+
+struct sim_device_desc {
+	char name[SIM_NAME_MAX];
+	enum sim_device_kind kind;
+	uint8_t uuid[16];
+	uint16_t oob_info;
+	uint16_t cid, pid, vid;      /* Composition Data page 0 identifiers */
+	uint8_t n_elements;          /* nodes: at least 1 */
+	struct sim_element_desc elements[SIM_ELEMENTS_MAX];
+	uint16_t features;           /* SIM_FEAT_* */
+	bool has_position;
+	double x, y, z;              /* metres */
+	struct sim_keys_desc keys;
+	uint32_t beacon_interval_ms; /* unprovisioned device beacons; 0: default */
+	uint8_t default_ttl;         /* 0: 7 */
+	uint8_t net_transmit;        /* Network Transmit state; 0: 3 x 20 ms */
+	uint8_t relay_retransmit;    /* Relay Retransmit state; 0: 3 x 20 ms */
+	/* Controllers: where meshsim exposes the H4 link (either or none). */
+	char pty_link[SIM_PATH_MAX];     /* symlink made to the pty's slave */
+	char socket_path[SIM_PATH_MAX];  /* Unix stream socket to listen on */
+};
+
+/* A radio link between two devices, both directions. */
+struct sim_link_desc {
+	char a[SIM_NAME_MAX];
+	char b[SIM_NAME_MAX];
+	double loss;                 /* probability 0..1 that a reception is lost */
+	int rssi;                    /* dBm; SIM_NO_RSSI: derive from distance or -60 */
+};
+
+struct sim_scenario {
+	char name[SIM_NAME_MAX];
+	uint32_t seed;               /* random loss and delays; 0: 1 */
+	unsigned int tx_delay_max_ms;/* each reception is delayed 0..this */
+	double default_loss;         /* links without their own loss */
+	double range_m;              /* positioned devices within range are linked */
+	size_t n_devices;
+	struct sim_device_desc *devices;
+	size_t n_links;
+	struct sim_link_desc *links;
+};
+
+/* An empty scenario with the defaults above. */
+void sim_scenario_init(struct sim_scenario *sc);
+/* Append a zeroed device / link (owned by sc); NULL if out of memory.
+ * Pointers returned earlier may move. */
+struct sim_device_desc *sim_scenario_add_device(struct sim_scenario *sc, const char *name,
+						enum sim_device_kind kind);
+struct sim_link_desc *sim_scenario_add_link(struct sim_scenario *sc, const char *a,
+					    const char *b, double loss, int rssi);
+/* Index of the device called name, or -1. */
+int sim_scenario_find(const struct sim_scenario *sc, const char *name);
+/* Check names are unique, links name existing devices, nodes have an
+ * element and provisioned ones a unicast address range that does not
+ * overlap another's. 0, or MESH_ERR_INVAL with a reason in why. */
+int sim_scenario_check(const struct sim_scenario *sc, char *why, size_t why_len);
+/* Free devices and links and wipe keys. */
+void sim_scenario_free(struct sim_scenario *sc);
+
+#endif

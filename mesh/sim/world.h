@@ -1,0 +1,119 @@
+/*
+ * The simulated radio world (meshsim): devices on a shared advertising
+ * channel. A transmission by one device reaches every device it has a link
+ * to, each after a random delay (0..tx_delay_max_ms), with the link's RSSI,
+ * unless the link's loss probability drops it. Links come from the
+ * scenario's explicit links and from positions (devices within range_m of
+ * each other; RSSI from a log-distance path loss model).
+ *
+ * Each device has an advertising bearer (struct mesh_bearer) of its own
+ * that schedules its transmissions, and a list of behaviours that see what
+ * it receives. Provisioned nodes run a real struct mesh_stack, so relaying
+ * uses the network layer's rules (TTL - 1, message cache). The world runs
+ * on a libuv loop; everything random comes from the scenario's seed.
+ */
+#ifndef MESH_SIM_WORLD_H
+#define MESH_SIM_WORLD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "mesh/bearer/bearer.h"
+#include "mesh/stack.h"
+#include "mesh/uv_timers.h"
+#include "scenario.h"
+
+struct sim_world;
+struct sim_device;
+struct sim_vctrl;
+
+/* A pluggable device behaviour (beacons and relaying here; provisioning
+ * and models in later issues). */
+struct sim_behaviour;
+struct sim_behaviour_ops {
+	const char *name;
+	int (*start)(struct sim_behaviour *b);
+	void (*stop)(struct sim_behaviour *b);
+	/* A mesh AD structure this device received. */
+	void (*rx)(struct sim_behaviour *b, const struct mesh_adv_rx *rx);
+	/* Free what start/attach allocated (after stop). */
+	void (*destroy)(struct sim_behaviour *b);
+};
+
+struct sim_behaviour {
+	const struct sim_behaviour_ops *ops;
+	struct sim_device *dev;
+	struct sim_behaviour *next;
+};
+
+struct sim_device {
+	struct sim_world *world;
+	int index;
+	struct sim_device_desc desc;     /* a copy */
+	uint8_t addr[6];                 /* static random advertiser address */
+	bool on_air;                     /* false: removed from the radio */
+	struct mesh_bearer bearer;       /* this device's advertising */
+	struct mesh_stack *stack;        /* provisioned nodes, else NULL */
+	struct sim_vctrl *vctrl;         /* controllers, else NULL */
+	struct sim_behaviour *behaviours;
+	uint64_t tx_count;               /* advertising events transmitted */
+	uint64_t rx_count;               /* advertising events received */
+	void *priv;                      /* world.c's per-device state */
+};
+
+/* Observers (tests, the meshsim program's trace). */
+struct sim_world_observer {
+	/* Every advertising event put on the air. */
+	void (*on_air)(void *ctx, const struct sim_device *from, const uint8_t *adv, size_t len);
+	/* Every advertising event delivered to a device. */
+	void (*on_rx)(void *ctx, const struct sim_device *to, const struct sim_device *from,
+		      const uint8_t *adv, size_t len, int8_t rssi);
+	void *ctx;
+};
+
+/*
+ * Build the world from a scenario (checked with sim_scenario_check()):
+ * devices, links, and their default behaviours (unprovisioned nodes send
+ * unprovisioned device beacons; provisioned nodes run a mesh stack with
+ * their keys, relay if they have the relay feature, and send secure
+ * network beacons; controllers get a virtual HCI controller). Nothing
+ * transmits before sim_world_start().
+ */
+int sim_world_create(struct sim_world **out, uv_loop_t *loop, const struct sim_scenario *sc);
+int sim_world_start(struct sim_world *w);
+/* Stop everything and free the world; handles finish closing on the next
+ * loop iteration(s). */
+void sim_world_destroy(struct sim_world *w);
+
+void sim_world_set_observer(struct sim_world *w, const struct sim_world_observer *obs);
+
+size_t sim_world_device_count(const struct sim_world *w);
+struct sim_device *sim_world_device(struct sim_world *w, size_t index);
+struct sim_device *sim_world_find(struct sim_world *w, const char *name);
+struct mesh_uv_timers *sim_world_timers(struct sim_world *w);
+
+/* Change or add the link a<->b (loss 0..1, rssi dBm); remove it. */
+int sim_world_set_link(struct sim_world *w, struct sim_device *a, struct sim_device *b,
+		       double loss, int8_t rssi);
+int sim_world_remove_link(struct sim_world *w, struct sim_device *a, struct sim_device *b);
+/* Take a device off the air (it neither sends nor receives) or back. */
+void sim_world_set_on_air(struct sim_world *w, struct sim_device *d, bool on_air);
+
+/* One advertising event of adv (AD structures, <= 31 octets) from d. */
+void sim_world_transmit(struct sim_world *w, struct sim_device *d, const uint8_t *adv,
+			size_t len);
+
+int sim_device_add_behaviour(struct sim_device *d, struct sim_behaviour *b);
+
+/*
+ * From a provisioned node: an access message (opcode || parameters) from
+ * its primary element to dst, under its first AppKey, with ttl
+ * (MESH_STACK_TTL_DEFAULT for its Default TTL). Sent with the device's
+ * Network Transmit state.
+ */
+int sim_device_send_access(struct sim_device *d, uint16_t dst, uint8_t ttl,
+			   const uint8_t *payload, size_t len);
+
+#endif
