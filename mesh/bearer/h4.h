@@ -12,7 +12,11 @@
  *    speeds a packet's bytes arrive within milliseconds, so a stalled packet
  *    means its length octet was garbage.
  * Skipped and dropped octets are counted and reported through the garbage
- * callback, once per run of garbage, so logs say what happened.
+ * callback, once per run of garbage, so logs say what happened. A run is
+ * reported (with the reason of its first octet) just before the next good
+ * packet is emitted, or by h4_rx_expire() / the next h4_rx_feed() once no
+ * octet came for more than H4_PARTIAL_TIMEOUT_MS; so call h4_rx_expire()
+ * periodically while h4_rx_partial() or h4_rx_garbage_pending() is true.
  */
 #ifndef MESH_H4_H
 #define MESH_H4_H
@@ -49,6 +53,8 @@ struct h4_rx {
 	size_t need;            /* total octets of the packet, once known */
 	uint64_t last_ms;       /* time of the last octet fed */
 	uint64_t garbage_total; /* octets discarded since init */
+	size_t run;             /* discarded octets not yet reported */
+	char run_why[48];       /* why the first of them was discarded */
 	uint8_t buf[H4_MAX_PACKET];
 };
 
@@ -58,9 +64,12 @@ void h4_rx_init(struct h4_rx *rx, enum h4_direction dir, h4_packet_fn packet,
 void h4_rx_feed(struct h4_rx *rx, const uint8_t *data, size_t len, uint64_t now_ms);
 /* Drop a stalled partial packet (see above). Returns true if one was dropped. */
 bool h4_rx_expire(struct h4_rx *rx, uint64_t now_ms);
-/* Forget any partial packet (after a reopen or a reset). */
+/* Forget any partial packet and unreported garbage (after a reopen or a
+ * reset); makes no callback. */
 void h4_rx_reset(struct h4_rx *rx);
 /* True while a packet is partly received. */
 bool h4_rx_partial(const struct h4_rx *rx);
+/* True while discarded octets wait to be reported. */
+bool h4_rx_garbage_pending(const struct h4_rx *rx);
 
 #endif

@@ -50,13 +50,29 @@ static void test_uv_walk_close(uv_handle_t *h, void *arg)
 		uv_close(h, NULL);
 }
 
+static void test_uv_count_open(uv_handle_t *h, void *arg)
+{
+	if (!uv_is_closing(h))
+		(*(unsigned int *)arg)++;
+}
+
+/* Handles not closed by the code under test, active or not (uv_loop_alive
+ * alone would miss a leaked idle timer). */
+static inline unsigned int test_uv_open_handles(uv_loop_t *loop)
+{
+	unsigned int n = 0;
+
+	uv_walk(loop, test_uv_count_open, &n);
+	return n;
+}
+
 static inline bool test_uv_loop_close(uv_loop_t *loop)
 {
 	bool clean;
 
 	for (int i = 0; i < 10; i++)
 		uv_run(loop, UV_RUN_NOWAIT);
-	clean = uv_loop_alive(loop) == 0;
+	clean = uv_loop_alive(loop) == 0 && test_uv_open_handles(loop) == 0;
 	if (!clean) {
 		uv_print_all_handles(loop, stderr);
 		uv_walk(loop, test_uv_walk_close, NULL);
