@@ -101,17 +101,30 @@ struct hci_core {
 	struct hci_core_private *priv;
 };
 
-/* Initialise (nothing starts). cfg may be NULL for defaults. */
+/*
+ * Initialise (nothing starts). Clears *hc first: set bearer.rx/state/ctx,
+ * on_state and the snoop afterwards. cfg may be NULL for defaults. An
+ * all-zero cfg->static_addr is replaced by a random static address (kept
+ * in hc->cfg for the life of hc); a configured one must be a valid static
+ * address (top two bits set), else MESH_ERR_INVAL. MESH_ERR_CRYPTO if no
+ * random bytes, MESH_ERR_NOMEM.
+ */
 int hci_core_init(struct hci_core *hc, uv_loop_t *loop, struct hci_transport *t,
 		  const struct hci_core_config *cfg);
-/* Open the transport and initialise the controller. */
+/* Take over the transport's callbacks and open it; initialisation starts
+ * when it reports up. The transport's error if open() fails. */
 int hci_core_start(struct hci_core *hc);
-/* Stop: disable scanning/advertising if possible, close the transport,
- * drop queued PDUs, release everything. Handles close on the next loop
- * iteration. */
+/*
+ * Stop: send Reset (stops scanning and advertising) if the controller may
+ * take a command, close the transport, drop queued PDUs. No callback runs
+ * after this returns, and hc may be freed at once (the libuv handles are
+ * private and free themselves on the next loop iteration). May be called
+ * from any callback of hc; calling it twice is harmless.
+ */
 void hci_core_close(struct hci_core *hc);
-/* Capture all HCI traffic from now on (NULL stops). */
-void hci_core_set_snoop(struct hci_core *hc, struct btsnoop *snoop);
+/* Capture all HCI traffic from now on (NULL stops); keep s open until
+ * the snoop is replaced or hc closed. */
+void hci_core_set_snoop(struct hci_core *hc, struct btsnoop *s);
 
 static inline struct mesh_bearer *hci_core_bearer(struct hci_core *hc)
 {
