@@ -1,1 +1,269 @@
-/* placeholder */ typedef int sim_placeholder;
+/*
+ * A scenario as plain data (scenario.h): growing the device and link
+ * arrays, finding devices by name, and the consistency check that
+ * sim_world_create() relies on, so the world code never has to guard
+ * against a dangling link name or overlapping unicast ranges.
+ */
+#include "scenario.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mesh/addr.h"
+#include "mesh/err.h"
+
+void sim_scenario_init(struct sim_scenario *sc)
+{
+	memset(sc, 0, sizeof(*sc));
+	sc->seed = 1;
+	sc->tx_delay_max_ms = SIM_DEFAULT_TX_DELAY_MAX_MS;
+	sc->default_loss = 0.0;
+	sc->range_m = SIM_DEFAULT_RANGE_M;
+}
+
+/* Grow an array by one zeroed element; NULL if out of memory. */
+static void *grow(void *array, size_t n, size_t size)
+{
+	char *p = realloc(array, (n + 1) * size);
+
+	if (p)
+		memset(p + n * size, 0, size);
+	return p;
+}
+
+struct sim_device_desc *sim_scenario_add_device(struct sim_scenario *sc, const char *name,
+						enum sim_device_kind kind)
+{
+	struct sim_device_desc *devs = grow(sc->devices, sc->n_devices, sizeof(*devs));
+	struct sim_device_desc *d;
+
+	if (!devs)
+		return NULL;
+	sc->devices = devs;
+	d = &devs[sc->n_devices++];
+	snprintf(d->name, sizeof(d->name), "%s", name ? name : "");
+	d->kind = kind;
+	/* Every node has a primary element; scenarios rarely need more. */
+	if (kind == SIM_DEVICE_NODE)
+		d->n_elements = 1;
+	return d;
+}
+
+struct sim_link_desc *sim_scenario_add_link(struct sim_scenario *sc, const char *a,
+					    const char *b, double loss, int rssi)
+{
+	struct sim_link_desc *links = grow(sc->links, sc->n_links, sizeof(*links));
+	struct sim_link_desc *l;
+
+	if (!links)
+		return NULL;
+	sc->links = links;
+	l = &links[sc->n_links++];
+	snprintf(l->a, sizeof(l->a), "%s", a ? a : "");
+	snprintf(l->b, sizeof(l->b), "%s", b ? b : "");
+	l->loss = loss;
+	l->rssi = rssi;
+	return l;
+}
+
+int sim_scenario_find(const struct sim_scenario *sc, const char *name)
+{
+	for (size_t i = 0; i < sc->n_devices; i++) {
+		if (strcmp(sc->devices[i].name, name) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+/* ---- check --------------------------------------------------------------- */
+
+__attribute__((format(printf, 3, 4)))
+static int fail(char *why, size_t why_len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why && why_len) {
+		va_start(ap, fmt);
+		vsnprintf(why, why_len, fmt, ap);
+		va_end(ap);
+	}
+	return MESH_ERR_INVAL;
+}
+
+static bool loss_valid(double loss)
+{
+	/* NaN fails both comparisons, so it is refused too. */
+	return loss == SIM_LOSS_DEFAULT || (loss >= 0.0 && loss <= 1.0);
+}
+
+static int check_elements(const struct sim_device_desc *d, char *why, size_t why_len)
+{
+	if (d->n_elements < 1 || d->n_elements > SIM_ELEMENTS_MAX)
+		return fail(why, why_len, "node \"%s\": %u elements, expected 1..%d", d->name,
+			    d->n_elements, SIM_ELEMENTS_MAX);
+	for (unsigned int e = 0; e < d->n_elements; e++) {
+		const struct sim_element_desc *el = &d->elements[e];
+
+		if (el->n_sig > SIM_MODELS_MAX || el->n_vendor > SIM_MODELS_MAX)
+			return fail(why, why_len, "node \"%s\": element %u has more than %d models",
+				    d->name, e, SIM_MODELS_MAX);
+	}
+	return 0;
+}
+
+static int check_keys(const struct sim_device_desc *d, char *why, size_t why_len)
+{
+	const struct sim_keys_desc *k = &d->keys;
+	unsigned int last = (unsigned int)k->address + d->n_elements - 1u;
+
+	if (!k->provisioned)
+		return 0;
+	if (!mesh_addr_is_unicast(k->address) || last > 0x7fff)
+		return fail(why, why_len,
+			    "node \"%s\": address 0x%04x with %u elements is not a unicast range",
+			    d->name, k->address, d->n_elements);
+	if (k->net_idx > 0xfff)
+		return fail(why, why_len, "node \"%s\": NetKey index 0x%x above 0xfff", d->name,
+			    k->net_idx);
+	if (k->n_app_keys > SIM_APP_KEYS_MAX)
+		return fail(why, why_len, "node \"%s\": %u AppKeys, at most %d", d->name,
+			    k->n_app_keys, SIM_APP_KEYS_MAX);
+	for (unsigned int i = 0; i < k->n_app_keys; i++) {
+		if (k->app_keys[i].app_idx > 0xfff)
+			return fail(why, why_len, "node \"%s\": AppKey index 0x%x above 0xfff",
+				    d->name, k->app_keys[i].app_idx);
+		for (unsigned int j = 0; j < i; j++) {
+			if (k->app_keys[j].app_idx == k->app_keys[i].app_idx)
+				return fail(why, why_len, "node \"%s\": AppKey index 0x%x twice",
+					    d->name, k->app_keys[i].app_idx);
+		}
+	}
+	return 0;
+}
+
+static int check_device(const struct sim_scenario *sc, size_t i, char *why, size_t why_len)
+{
+	const struct sim_device_desc *d = &sc->devices[i];
+	int rc;
+
+	if (!d->name[0])
+		return fail(why, why_len, "device %zu has no name", i);
+	for (size_t j = 0; j < i; j++) {
+		if (strcmp(sc->devices[j].name, d->name) == 0)
+			return fail(why, why_len, "device name \"%s\" used twice", d->name);
+	}
+	if (d->kind == SIM_DEVICE_CONTROLLER) {
+		if (d->pty_link[0] && d->socket_path[0])
+			return fail(why, why_len,
+				    "controller \"%s\": pty link and socket path are exclusive",
+				    d->name);
+		return 0;
+	}
+	if (d->kind != SIM_DEVICE_NODE)
+		return fail(why, why_len, "device \"%s\": unknown kind %d", d->name, (int)d->kind);
+	if (d->has_position && !(isfinite(d->x) && isfinite(d->y) && isfinite(d->z)))
+		return fail(why, why_len, "device \"%s\": position is not a number", d->name);
+	if (d->default_ttl == 1 || d->default_ttl > 127)
+		return fail(why, why_len, "node \"%s\": default TTL %u, expected 2..127", d->name,
+			    d->default_ttl);
+	rc = check_elements(d, why, why_len);
+	return rc ? rc : check_keys(d, why, why_len);
+}
+
+static bool ranges_overlap(const struct sim_device_desc *a, const struct sim_device_desc *b)
+{
+	unsigned int a0 = a->keys.address, a1 = a0 + a->n_elements - 1u;
+	unsigned int b0 = b->keys.address, b1 = b0 + b->n_elements - 1u;
+
+	return a0 <= b1 && b0 <= a1;
+}
+
+static int check_addresses(const struct sim_scenario *sc, char *why, size_t why_len)
+{
+	for (size_t i = 0; i < sc->n_devices; i++) {
+		const struct sim_device_desc *a = &sc->devices[i];
+
+		if (a->kind != SIM_DEVICE_NODE || !a->keys.provisioned)
+			continue;
+		for (size_t j = 0; j < i; j++) {
+			const struct sim_device_desc *b = &sc->devices[j];
+
+			if (b->kind == SIM_DEVICE_NODE && b->keys.provisioned && ranges_overlap(a, b))
+				return fail(why, why_len,
+					    "nodes \"%s\" and \"%s\" have overlapping unicast addresses",
+					    b->name, a->name);
+		}
+	}
+	return 0;
+}
+
+static int check_link(const struct sim_scenario *sc, size_t i, char *why, size_t why_len)
+{
+	const struct sim_link_desc *l = &sc->links[i];
+
+	if (sim_scenario_find(sc, l->a) < 0)
+		return fail(why, why_len, "link %zu: no device called \"%s\"", i, l->a);
+	if (sim_scenario_find(sc, l->b) < 0)
+		return fail(why, why_len, "link %zu: no device called \"%s\"", i, l->b);
+	if (strcmp(l->a, l->b) == 0)
+		return fail(why, why_len, "link %zu joins \"%s\" to itself", i, l->a);
+	if (!loss_valid(l->loss))
+		return fail(why, why_len, "link %s-%s: loss %g is not within 0..1", l->a, l->b,
+			    l->loss);
+	if (l->rssi != SIM_NO_RSSI && (l->rssi < -127 || l->rssi > 20))
+		return fail(why, why_len, "link %s-%s: rssi %d dBm is not within -127..20", l->a,
+			    l->b, l->rssi);
+	return 0;
+}
+
+int sim_scenario_check(const struct sim_scenario *sc, char *why, size_t why_len)
+{
+	int rc;
+
+	if (!(sc->default_loss >= 0.0 && sc->default_loss <= 1.0))
+		return fail(why, why_len, "default loss %g is not within 0..1", sc->default_loss);
+	if (!(sc->range_m >= 0.0) || !isfinite(sc->range_m))
+		return fail(why, why_len, "range %g m is not a distance", sc->range_m);
+	if (sc->n_devices && !sc->devices)
+		return fail(why, why_len, "devices missing");
+	for (size_t i = 0; i < sc->n_devices; i++) {
+		rc = check_device(sc, i, why, why_len);
+		if (rc)
+			return rc;
+	}
+	rc = check_addresses(sc, why, why_len);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < sc->n_links; i++) {
+		rc = check_link(sc, i, why, why_len);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* ---- free ---------------------------------------------------------------- */
+
+/* A wipe the compiler may not drop as a dead store before free(). */
+static void wipe(void *p, size_t len)
+{
+	volatile unsigned char *v = p;
+
+	while (len--)
+		*v++ = 0;
+}
+
+void sim_scenario_free(struct sim_scenario *sc)
+{
+	for (size_t i = 0; i < sc->n_devices; i++)
+		wipe(&sc->devices[i].keys, sizeof(sc->devices[i].keys));
+	free(sc->devices);
+	free(sc->links);
+	sc->devices = NULL;
+	sc->links = NULL;
+	sc->n_devices = 0;
+	sc->n_links = 0;
+}

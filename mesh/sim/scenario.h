@@ -26,6 +26,8 @@
 #define SIM_DEFAULT_TX_DELAY_MAX_MS 10u
 #define SIM_DEFAULT_RANGE_M 12.0
 #define SIM_NO_RSSI 127
+/* A link's loss when it has none of its own: the scenario's default_loss. */
+#define SIM_LOSS_DEFAULT (-1.0)
 
 enum sim_device_kind {
 	SIM_DEVICE_NODE,        /* a mesh device (provisioned or not) */
@@ -82,7 +84,8 @@ struct sim_device_desc {
 struct sim_link_desc {
 	char a[SIM_NAME_MAX];
 	char b[SIM_NAME_MAX];
-	double loss;                 /* probability 0..1 that a reception is lost */
+	double loss;                 /* probability 0..1 that a reception is lost,
+				      * or SIM_LOSS_DEFAULT */
 	int rssi;                    /* dBm; SIM_NO_RSSI: derive from distance or -60 */
 };
 
@@ -98,10 +101,11 @@ struct sim_scenario {
 	struct sim_link_desc *links;
 };
 
-/* An empty scenario with the defaults above. */
+/* An empty scenario with the defaults above (seed 1). */
 void sim_scenario_init(struct sim_scenario *sc);
 /* Append a zeroed device / link (owned by sc); NULL if out of memory.
- * Pointers returned earlier may move. */
+ * Pointers returned earlier may move. A node starts with n_elements 1
+ * (a primary element without models); everything else is zero. */
 struct sim_device_desc *sim_scenario_add_device(struct sim_scenario *sc, const char *name,
 						enum sim_device_kind kind);
 struct sim_link_desc *sim_scenario_add_link(struct sim_scenario *sc, const char *a,

@@ -36,6 +36,7 @@ struct sim_vctrl_stats {
 	uint64_t adv_events;           /* advertising events transmitted */
 	uint64_t reports;              /* advertising reports sent to the host */
 	uint64_t resets;
+	uint64_t events_dropped;       /* events lost: the host was not reading */
 };
 
 /* Observer of every command the host sends (tests check the sequence). */
@@ -44,14 +45,27 @@ typedef void (*sim_vctrl_command_fn)(void *ctx, uint16_t opcode, const uint8_t *
 
 struct sim_vctrl *sim_vctrl_of(struct sim_device *controller_device);
 
-/* Host links (one at a time). */
+/*
+ * Host links, one at a time: each of these replaces whatever link was
+ * there. A new host connection starts with one command credit and a fresh
+ * H4 stream; the controller state stays as it was (a UART controller does
+ * not notice its host closing the port).
+ */
+/* A connected stream (a socketpair end); the controller owns fd from now
+ * on and closes it, also when this fails. */
 int sim_vctrl_attach_fd(struct sim_vctrl *vc, int fd);
-/* Create a pty; if link_path is not NULL, (re)point a symlink there at its
- * slave. The slave's path is copied to slave_path. */
+/* Create a pty in raw mode; if link_path is not NULL, (re)point a symlink
+ * there at its slave (atomically: a temporary name, then rename). The
+ * slave's path is copied to slave_path (may be NULL). The controller keeps
+ * the slave open itself, so the host may close and reopen it at will. */
 int sim_vctrl_open_pty(struct sim_vctrl *vc, const char *link_path, char *slave_path,
 		       size_t slave_path_size);
+/* Listen on a Unix stream socket at path (a stale socket there is
+ * replaced); one host connection at a time, others are refused. */
 int sim_vctrl_listen_unix(struct sim_vctrl *vc, const char *path);
-/* Close the host link (a pty's master: the host sees a hangup). */
+/* Unplug: close every link (a pty's master: the host sees a hangup; our
+ * symlink and socket file are removed) and lose the controller state as
+ * with a power cycle. sim_vctrl_open_pty() plugs it in again. */
 void sim_vctrl_detach(struct sim_vctrl *vc);
 
 void sim_vctrl_set_command_observer(struct sim_vctrl *vc, sim_vctrl_command_fn fn, void *ctx);
@@ -62,8 +76,12 @@ bool sim_vctrl_scanning(const struct sim_vctrl *vc);
 bool sim_vctrl_advertising(const struct sim_vctrl *vc);
 
 /* Faults. */
+/* Raw octets to the host, as they are (garbage on the UART). */
 void sim_vctrl_inject(struct sim_vctrl *vc, const uint8_t *bytes, size_t len);
-void sim_vctrl_set_mute(struct sim_vctrl *vc, bool mute);      /* ignore commands */
+/* Read commands (the observer still sees them) and answer none; events
+ * such as advertising reports keep flowing. */
+void sim_vctrl_set_mute(struct sim_vctrl *vc, bool mute);
+/* A Hardware Error event with code (if the event mask lets it through). */
 void sim_vctrl_hardware_error(struct sim_vctrl *vc, uint8_t code);
 
 #endif

@@ -70,6 +70,13 @@ struct sim_world_observer {
 	/* Every advertising event delivered to a device. */
 	void (*on_rx)(void *ctx, const struct sim_device *to, const struct sim_device *from,
 		      const uint8_t *adv, size_t len, int8_t rssi);
+	/* A provisioned node's stack finished with a network PDU (its
+	 * ops->rx_trace): where processing ended, whether it relayed. */
+	void (*on_net_rx)(void *ctx, const struct sim_device *d, const struct mesh_stack_trace *t);
+	/* A provisioned node's stack authenticated an access message for it
+	 * (its ops->access_rx; meta->ttl is the TTL it arrived with). */
+	void (*on_access_rx)(void *ctx, const struct sim_device *d,
+			     const struct mesh_access_msg *meta, const uint8_t *payload, size_t len);
 	void *ctx;
 };
 
@@ -79,9 +86,14 @@ struct sim_world_observer {
  * unprovisioned device beacons; provisioned nodes run a mesh stack with
  * their keys, relay if they have the relay feature, and send secure
  * network beacons; controllers get a virtual HCI controller). Nothing
- * transmits before sim_world_start().
+ * transmits before sim_world_start(). MESH_ERR_INVAL for a scenario that
+ * fails the check (the reason is logged), MESH_ERR_NOMEM, or a stack's
+ * error for keys it refuses.
  */
 int sim_world_create(struct sim_world **out, uv_loop_t *loop, const struct sim_scenario *sc);
+/* Start the behaviours (first beacons after a random part of their
+ * interval), put the bearers up, and open the host links a controller's
+ * pty_link / socket_path names unless one was attached already. */
 int sim_world_start(struct sim_world *w);
 /* Stop everything and free the world; handles finish closing on the next
  * loop iteration(s). */
@@ -98,13 +110,17 @@ struct mesh_uv_timers *sim_world_timers(struct sim_world *w);
 int sim_world_set_link(struct sim_world *w, struct sim_device *a, struct sim_device *b,
 		       double loss, int8_t rssi);
 int sim_world_remove_link(struct sim_world *w, struct sim_device *a, struct sim_device *b);
-/* Take a device off the air (it neither sends nor receives) or back. */
+/* Take a device off the air (it neither sends nor receives; receptions
+ * already on their way to it are lost) or back. */
 void sim_world_set_on_air(struct sim_world *w, struct sim_device *d, bool on_air);
 
-/* One advertising event of adv (AD structures, <= 31 octets) from d. */
+/* One advertising event of adv (AD structures, <= 31 octets) from d.
+ * Ignored before sim_world_start() and while d is off the air. */
 void sim_world_transmit(struct sim_world *w, struct sim_device *d, const uint8_t *adv,
 			size_t len);
 
+/* Append b (the world owns it from now on: stop and destroy run at
+ * sim_world_destroy()); started at once if the world already runs. */
 int sim_device_add_behaviour(struct sim_device *d, struct sim_behaviour *b);
 
 /*
