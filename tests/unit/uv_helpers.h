@@ -16,27 +16,49 @@
 
 typedef bool (*test_cond_fn)(void *ctx);
 
+struct test_uv_wait {
+	test_cond_fn cond;
+	void *ctx;
+	bool expired;
+};
+
 static void test_uv_deadline_cb(uv_timer_t *t)
 {
-	*(bool *)t->data = true;
+	((struct test_uv_wait *)t->data)->expired = true;
+	uv_stop(t->loop);
 }
 
-/* Run loop until cond(ctx) is true (checked after every loop iteration) or
- * timeout_ms passed. Returns cond's final value. cond NULL: run for
- * timeout_ms. */
+/* Runs before the loop blocks for I/O: a condition a timer callback just
+ * made true must not wait for the next I/O event or the deadline. */
+static void test_uv_check_cb(uv_prepare_t *p)
+{
+	struct test_uv_wait *w = p->data;
+
+	if (w->cond && w->cond(w->ctx))
+		uv_stop(p->loop);
+}
+
+/* Run loop until cond(ctx) is true or timeout_ms passed. Returns cond's
+ * final value. cond NULL: run for timeout_ms. */
 static inline bool test_uv_run_until(uv_loop_t *loop, test_cond_fn cond, void *ctx,
 				     unsigned int timeout_ms)
 {
+	struct test_uv_wait w = { cond, ctx, false };
 	uv_timer_t deadline;
-	bool expired = false;
+	uv_prepare_t check;
 
 	uv_timer_init(loop, &deadline);
-	deadline.data = &expired;
+	uv_prepare_init(loop, &check);
+	deadline.data = &w;
+	check.data = &w;
 	uv_timer_start(&deadline, test_uv_deadline_cb, timeout_ms, 0);
-	while (!expired && !(cond && cond(ctx)))
+	uv_prepare_start(&check, test_uv_check_cb);
+	while (!w.expired && !(cond && cond(ctx)))
 		uv_run(loop, UV_RUN_ONCE);
 	uv_timer_stop(&deadline);
+	uv_prepare_stop(&check);
 	uv_close((uv_handle_t *)&deadline, NULL);
+	uv_close((uv_handle_t *)&check, NULL);
 	uv_run(loop, UV_RUN_NOWAIT);
 	return cond ? cond(ctx) : true;
 }
