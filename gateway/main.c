@@ -1,12 +1,13 @@
 /*
- * meshgate: entry point. Dispatches subcommands; today that is the packet
- * tool (`meshgate pdu`), and the gateway itself will run from here too.
+ * meshgate: entry point. Dispatches subcommands: the gateway daemon
+ * (`meshgate run`) and the packet tool (`meshgate pdu`).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "mesh/crypto.h"
 #include "pdu_tool.h"
+#include "run.h"
 
 #define EXIT_USAGE 2
 
@@ -16,10 +17,11 @@ static void usage(FILE *out)
 		"usage: meshgate <command> [arguments]\n"
 		"\n"
 		"commands:\n"
+		"  run [options]            run the gateway (default: on the simulated mesh)\n"
 		"  pdu decode|encode|demo   decode or build Bluetooth Mesh network PDUs\n"
 		"  version                  print the version\n"
 		"\n"
-		"Run 'meshgate pdu --help' for the packet tool's options.\n");
+		"Run 'meshgate run --help' or 'meshgate pdu --help' for their options.\n");
 }
 
 int main(int argc, char **argv)
@@ -30,7 +32,9 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (strcmp(argv[1], "pdu") == 0) {
+	if (strcmp(argv[1], "run") == 0) {
+		rc = run_main(argc - 1, argv + 1);
+	} else if (strcmp(argv[1], "pdu") == 0) {
 		rc = pdu_tool_main(argc - 1, argv + 1);
 	} else if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
 		printf("meshgate %s\n", MESHGATE_VERSION);

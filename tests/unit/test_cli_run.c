@@ -1,0 +1,201 @@
+/*
+ * `meshgate run` as a user runs it: on the built-in simulator with an HCI
+ * capture that btmon decodes, attached to a separate meshsim process over
+ * its pty, stopped by SIGTERM, on an hci adapter this machine cannot open,
+ * and with bad options.
+ */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+static char workdir[64];
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	long n;
+
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = calloc(1, (size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	return buf;
+}
+
+/* Run a shell command with stdout+stderr into workdir/out; returns the exit
+ * status and the output (to free). */
+static int run(char **out, const char *fmt, ...)
+{
+	char cmd[2048], path[128];
+	va_list ap;
+	int rc;
+	int n;
+
+	cmd[0] = '(';
+	va_start(ap, fmt);
+	n = vsnprintf(cmd + 1, sizeof(cmd) - 200, fmt, ap) + 1;
+	va_end(ap);
+	assert_true(n > 1 && (size_t)n < sizeof(cmd) - 200);
+	snprintf(path, sizeof(path), "%s/out", workdir);
+	snprintf(cmd + n, sizeof(cmd) - (size_t)n, ") >'%s' 2>&1", path);
+	rc = system(cmd);
+	assert_true(WIFEXITED(rc));
+	*out = slurp(path);
+	return WEXITSTATUS(rc);
+}
+
+static void test_simulator_with_btsnoop(void **state)
+{
+	char *out, *decoded;
+
+	(void)state;
+	assert_int_equal(run(&out, "%s run --exit-after 4 --hci-log %s/cap.btsnoop",
+			     MESHGATE_BIN, workdir), 0);
+	assert_non_null(strstr(out, "simulated world 'stairway'"));
+	assert_non_null(strstr(out, "controller ready"));
+	/* The stairway's unprovisioned lamps beacon every few seconds. */
+	assert_non_null(strstr(out, "unprovisioned device"));
+	assert_non_null(strstr(out, "--exit-after reached"));
+	assert_null(strstr(out, "error"));
+
+	assert_int_equal(run(&decoded, "btmon -r %s/cap.btsnoop", workdir), 0);
+	assert_non_null(strstr(decoded, "LE Set Random Address (0x08|0x0005)"));
+	assert_non_null(strstr(decoded, "LE Set Scan Parameters (0x08|0x000b)"));
+	assert_non_null(strstr(decoded, "Type: Passive (0x00)"));
+	assert_non_null(strstr(decoded, "Mesh Beacon"));
+	free(decoded);
+	free(out);
+}
+
+static void start_meshsim(const char *scenario)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd),
+		 "%s --no-stdin --link-dir %s/links %s/%s >%s/sim.out 2>&1 & echo $! >%s/sim.pid",
+		 MESHSIM_BIN, workdir, MESHGATE_SOURCE_DIR, scenario, workdir, workdir);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void stop_meshsim(void)
+{
+	assert_int_equal(system("kill \"$(cat \"$MESHGATE_TEST_DIR/sim.pid\")\"; sleep 0.3"), 0);
+}
+
+static void test_attached_to_meshsim_over_pty(void **state)
+{
+	char *out, *sim;
+	char link[128], path[128];
+	struct stat st;
+	int rc;
+
+	(void)state;
+	snprintf(link, sizeof(link), "%s/links/gateway", workdir);
+	start_meshsim("tests/scenarios/chain4.yaml");
+	for (int i = 0; i < 100 && lstat(link, &st) != 0; i++)
+		nanosleep(&(struct timespec){ .tv_nsec = 50000000 }, NULL);
+	assert_int_equal(lstat(link, &st), 0);
+
+	rc = run(&out, "%s run --bearer uart:%s --exit-after 2", MESHGATE_BIN, link);
+	stop_meshsim();
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(out, "controller ready"));
+	assert_non_null(strstr(out, link));
+	snprintf(path, sizeof(path), "%s/sim.out", workdir);
+	sim = slurp(path);
+	assert_non_null(strstr(sim, "controller gateway:"));
+	free(sim);
+	free(out);
+}
+
+static void test_sigterm_stops_cleanly(void **state)
+{
+	char *out;
+
+	(void)state;
+	assert_int_equal(run(&out, "%s run --hci-log %s/term.btsnoop & pid=$!; sleep 1.5; "
+			     "kill -TERM $pid; wait $pid", MESHGATE_BIN, workdir), 0);
+	assert_non_null(strstr(out, "SIGTERM: shutting down"));
+	assert_non_null(strstr(out, "stopped after"));
+	free(out);
+}
+
+static void test_hci_adapter_unavailable_is_explained(void **state)
+{
+	char *out;
+
+	(void)state;
+	/* This machine's kernel has no Bluetooth sockets. */
+	assert_int_equal(run(&out, "%s run --bearer hci:hci0 --exit-after 1", MESHGATE_BIN), 1);
+	assert_non_null(strstr(out, "hci0"));
+	assert_non_null(strstr(out, "Bluetooth"));
+	free(out);
+}
+
+static void test_bad_options_exit_2(void **state)
+{
+	char *out;
+
+	(void)state;
+	assert_int_equal(run(&out, "%s run --bearer bogus", MESHGATE_BIN), 2);
+	assert_non_null(strstr(out, "unknown bearer 'bogus'"));
+	free(out);
+	assert_int_equal(run(&out, "%s run --bearer uart:/dev/null --baud 12345", MESHGATE_BIN), 2);
+	assert_non_null(strstr(out, "--baud 12345"));
+	free(out);
+	assert_int_equal(run(&out, "%s run --bearer hci:usb0", MESHGATE_BIN), 2);
+	assert_non_null(strstr(out, "expected an adapter name like hci0"));
+	free(out);
+	assert_int_equal(run(&out, "%s run --bearer simulator:%s/missing.yaml --exit-after 1",
+			     MESHGATE_BIN, workdir), 1);
+	assert_non_null(strstr(out, "missing.yaml"));
+	free(out);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(workdir, sizeof(workdir), "/tmp/meshgate-cli-run-XXXXXX");
+	if (!mkdtemp(workdir))
+		return -1;
+	setenv("MESHGATE_TEST_DIR", workdir, 1);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", workdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_simulator_with_btsnoop),
+		cmocka_unit_test(test_attached_to_meshsim_over_pty),
+		cmocka_unit_test(test_sigterm_stops_cleanly),
+		cmocka_unit_test(test_hci_adapter_unavailable_is_explained),
+		cmocka_unit_test(test_bad_options_exit_2),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
