@@ -735,7 +735,10 @@ static void stack_relay(struct mesh_stack *s, const struct mesh_net_rx *rx,
 		return;
 	if (mesh_net_relay_encode(&s->net, rx, pdu, &len))
 		return;
-	t->relayed = s->ops->bearer_send(s->ctx, pdu, len) == 0;
+	if (s->ops->relay_send)
+		t->relayed = s->ops->relay_send(s->ctx, pdu, len) == 0;
+	else
+		t->relayed = s->ops->bearer_send(s->ctx, pdu, len) == 0;
 }
 
 /* From lower transport up, for a PDU addressed to us. */

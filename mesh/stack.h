@@ -123,6 +123,10 @@ struct mesh_stack_ops {
 	 * Must not call mesh_stack_net_receive() of this stack before it
 	 * returns (queue local loopback instead). */
 	int (*bearer_send)(void *ctx, const uint8_t *pdu, size_t len);
+	/* Optional: relayed PDUs go here instead of bearer_send, so the
+	 * bearer can give them the Relay Retransmit state rather than the
+	 * Network Transmit state (4.2.19, 4.2.20). Same rules. */
+	int (*relay_send)(void *ctx, const uint8_t *pdu, size_t len);
 	/* Final result of a send that returned 0 (see mesh_lt_send()). */
 	void (*send_done)(void *ctx, void *cookie, int err);
 	/* A Heartbeat message arrived. */

@@ -32,14 +32,8 @@ struct sim_node {
 
 /* ---- the stack's view of the world --------------------------------------- */
 
-static int node_bearer_send(void *ctx, const uint8_t *pdu, size_t len)
+static int node_send(struct sim_node *n, const uint8_t *pdu, size_t len, uint8_t state)
 {
-	struct sim_node *n = ctx;
-	/* A relayed PDU leaves from inside the stack's receive (rx_busy)
-	 * before lower transport has the PDU (rx_cur); segment acks and
-	 * replies sent while receiving come later, and are our own. */
-	bool relay = n->stack.rx_busy && !n->stack.rx_cur;
-	uint8_t state = relay ? n->relay_retransmit : n->net_transmit;
 	struct mesh_adv_tx tx = {
 		.ad_type = MESH_AD_TYPE_MESSAGE,
 		.len = (uint8_t)len,
@@ -51,6 +45,20 @@ static int node_bearer_send(void *ctx, const uint8_t *pdu, size_t len)
 		return MESH_ERR_OVERSIZED;
 	memcpy(tx.payload, pdu, len);
 	return mesh_bearer_send(&n->b.dev->bearer, &tx);
+}
+
+static int node_bearer_send(void *ctx, const uint8_t *pdu, size_t len)
+{
+	struct sim_node *n = ctx;
+
+	return node_send(n, pdu, len, n->net_transmit);
+}
+
+static int node_relay_send(void *ctx, const uint8_t *pdu, size_t len)
+{
+	struct sim_node *n = ctx;
+
+	return node_send(n, pdu, len, n->relay_retransmit);
 }
 
 static void node_rx_trace(void *ctx, const struct mesh_stack_trace *t)
@@ -74,6 +82,7 @@ static void node_access_rx(void *ctx, const struct mesh_access_msg *meta,
 
 static const struct mesh_stack_ops node_stack_ops = {
 	.bearer_send = node_bearer_send,
+	.relay_send = node_relay_send,
 	.rx_trace = node_rx_trace,
 	.access_rx = node_access_rx,
 };

@@ -74,6 +74,7 @@ struct node {
 	unsigned int done_calls;
 	int done_err;
 	unsigned int sent;  /* PDUs this node put on the air */
+	unsigned int relay_sent; /* of those, through ops->relay_send */
 };
 
 struct air_pdu {
@@ -520,6 +521,37 @@ static void test_relay(void **state)
 		assert_memory_equal(b->srv_rx.params, big, sizeof(big));
 		assert_int_equal(nodes[A].done_err, 0);
 	}
+}
+
+static int air_relay_send(void *ctx, const uint8_t *pdu, size_t len)
+{
+	((struct node *)ctx)->relay_sent++;
+	return air_send(ctx, pdu, len);
+}
+
+/* With ops->relay_send, relayed PDUs (and only they) go there, so the
+ * bearer can use the Relay Retransmit state for them. */
+static void test_relay_send_hook(void **state)
+{
+	static struct mesh_stack_ops relay_hook_ops;
+	struct node *b = &nodes[B], *c = &nodes[C];
+
+	(void)state;
+	relay_hook_ops = node_ops;
+	relay_hook_ops.relay_send = air_relay_send;
+	c->stack.ops = &relay_hook_ops;
+	relay_topology();
+	assert_int_equal(send_app(A, node_addr(B), NULL, 5, hello, sizeof(hello)), 0);
+	run(10);
+	assert_int_equal(b->srv_rx.count, 1);
+	assert_true(c->trace.relayed);
+	assert_int_equal(c->relay_sent, 1);
+	assert_int_equal(c->sent, 1);
+	/* C's own message goes through bearer_send. */
+	assert_int_equal(send_app(C, node_addr(B), NULL, 5, hello, sizeof(hello)), 0);
+	run(10);
+	assert_int_equal(c->sent, 2);
+	assert_int_equal(c->relay_sent, 1);
 }
 
 static void test_ttl1_not_relayed(void **state)
@@ -1382,6 +1414,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_virtual, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dev_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_relay, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_relay_send_hook, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ttl1_not_relayed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replay, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_segmented_replay, setup, teardown),
