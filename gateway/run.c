@@ -14,6 +14,7 @@
 #include <uv.h>
 
 #include "mesh/beacon.h"
+#include "mesh/bearer/route.h"
 #include "mesh/bytes.h"
 #include "mesh/err.h"
 #include "mesh/log.h"
@@ -138,30 +139,33 @@ static int run_parse(int argc, char **argv, struct run_opts *o)
 	return 0;
 }
 
-static void run_log_unprov_beacon(const struct mesh_adv_rx *rx)
+static void run_on_unprov_beacon(void *ctx, const struct mesh_beacon_unprov *b,
+				 const struct mesh_adv_rx *rx)
 {
-	struct mesh_beacon_unprov b;
 	char uuid[33];
-	int rc = mesh_beacon_unprov_parse(rx->payload, rx->len, &b);
 
-	if (rc < 0) {
-		mesh_log_warn(LOG, "unprovisioned beacon rejected: %s", mesh_strerror(rc));
-		return;
-	}
-	mesh_hex_encode(b.uuid, sizeof(b.uuid), uuid);
-	mesh_log_info(LOG, "unprovisioned device %s oob 0x%04x rssi %d", uuid, b.oob_info,
+	(void)ctx;
+	mesh_hex_encode(b->uuid, sizeof(b->uuid), uuid);
+	mesh_log_info(LOG, "unprovisioned device %s oob 0x%04x rssi %d", uuid, b->oob_info,
 		      rx->rssi);
 }
 
-static void run_log_beacon(const struct mesh_adv_rx *rx)
+static void run_on_pb_adv(void *ctx, const struct mesh_adv_rx *rx)
+{
+	(void)ctx;
+	mesh_log_debug(LOG, "pb-adv pdu, %u octets, rssi %d", rx->len, rx->rssi);
+}
+
+static const struct mesh_adv_route_ops run_route_ops = {
+	.unprov_beacon = run_on_unprov_beacon,
+	.pb_adv = run_on_pb_adv,
+};
+
+static void run_log_secure_beacon(const struct mesh_adv_rx *rx)
 {
 	struct mesh_beacon_secure b;
 	char id[17];
 
-	if (rx->len && rx->payload[0] == MESH_BEACON_UNPROV) {
-		run_log_unprov_beacon(rx);
-		return;
-	}
 	if (mesh_beacon_secure_parse(rx->payload, rx->len, &b) < 0) {
 		mesh_log_debug(LOG, "beacon type 0x%02x, %u octets, rssi %d",
 			       rx->len ? rx->payload[0] : 0, rx->len, rx->rssi);
@@ -187,18 +191,23 @@ static void run_log_network_pdu(struct gateway *gw, const struct mesh_adv_rx *rx
 		      r.opcode_ok ? " (access message)" : "", rx->rssi);
 }
 
+/* No node of our own yet (provisioning comes next): discovery and PB-ADV
+ * are routed; network PDUs and network beacons are only logged. */
 static void run_bearer_rx(void *ctx, const struct mesh_adv_rx *rx)
 {
 	struct gateway *gw = ctx;
+	int rc = mesh_adv_route(NULL, rx, &run_route_ops, gw);
 
 	gw->rx_count++;
-	switch (rx->ad_type) {
-	case MESH_AD_TYPE_BEACON: run_log_beacon(rx); break;
-	case MESH_AD_TYPE_MESSAGE: run_log_network_pdu(gw, rx); break;
-	default:
-		mesh_log_debug(LOG, "pb-adv pdu, %u octets, rssi %d", rx->len, rx->rssi);
-		break;
+	if (rc != MESH_ERR_NOT_FOUND) {
+		if (rc < 0)
+			mesh_log_warn(LOG, "beacon rejected (rssi %d): %s", rx->rssi, mesh_strerror(rc));
+		return;
 	}
+	if (rx->ad_type == MESH_AD_TYPE_MESSAGE)
+		run_log_network_pdu(gw, rx);
+	else
+		run_log_secure_beacon(rx);
 }
 
 static void run_bearer_state(void *ctx, bool up)

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mesh/bearer/route.h"
 #include "mesh/err.h"
 #include "mesh/log.h"
 #include "mesh/util.h"
@@ -32,33 +33,18 @@ struct sim_node {
 
 /* ---- the stack's view of the world --------------------------------------- */
 
-static int node_send(struct sim_node *n, const uint8_t *pdu, size_t len, uint8_t state)
-{
-	struct mesh_adv_tx tx = {
-		.ad_type = MESH_AD_TYPE_MESSAGE,
-		.len = (uint8_t)len,
-		.count = (uint8_t)mesh_transmit_count(state),
-		.interval_ms = (uint16_t)mesh_transmit_interval_ms(state),
-	};
-
-	if (len == 0 || len > MESH_ADV_PAYLOAD_MAX)
-		return MESH_ERR_OVERSIZED;
-	memcpy(tx.payload, pdu, len);
-	return mesh_bearer_send(&n->b.dev->bearer, &tx);
-}
-
 static int node_bearer_send(void *ctx, const uint8_t *pdu, size_t len)
 {
 	struct sim_node *n = ctx;
 
-	return node_send(n, pdu, len, n->net_transmit);
+	return mesh_adv_send_network(&n->b.dev->bearer, pdu, len, n->net_transmit);
 }
 
 static int node_relay_send(void *ctx, const uint8_t *pdu, size_t len)
 {
 	struct sim_node *n = ctx;
 
-	return node_send(n, pdu, len, n->relay_retransmit);
+	return mesh_adv_send_network(&n->b.dev->bearer, pdu, len, n->relay_retransmit);
 }
 
 static void node_rx_trace(void *ctx, const struct mesh_stack_trace *t)
@@ -117,10 +103,7 @@ static void node_rx(struct sim_behaviour *b, const struct mesh_adv_rx *rx)
 
 	/* Rejections are normal radio life (other networks, cached copies);
 	 * the rx_trace observer sees each one with its reason. */
-	if (rx->ad_type == MESH_AD_TYPE_MESSAGE)
-		(void)mesh_stack_net_receive(&n->stack, rx->payload, rx->len);
-	else if (rx->ad_type == MESH_AD_TYPE_BEACON && rx->len && rx->payload[0] == MESH_BEACON_SECURE)
-		(void)mesh_stack_beacon_receive(&n->stack, rx->payload, rx->len);
+	(void)mesh_adv_route(&n->stack, rx, NULL, NULL);
 }
 
 static int node_start(struct sim_behaviour *b)
