@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -56,10 +57,17 @@ int btsnoop_open(struct btsnoop *s, const char *path)
 	int fd;
 
 	memset(s, 0, sizeof(*s));
-	/* 0600: a capture shows the network's traffic and addresses. */
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	/* 0600, also for a file that existed: a capture shows the network's
+	 * traffic and addresses. No symlinks: run as root in a shared
+	 * directory, following one would truncate someone else's file. */
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -errno;
+	if (fchmod(fd, 0600) < 0) {
+		s->err = -errno;
+		close(fd);
+		return s->err;
+	}
 	s->file = fdopen(fd, "wb");
 	if (!s->file) {
 		s->err = -errno;

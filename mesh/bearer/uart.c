@@ -579,6 +579,13 @@ static int uart_op_open(struct hci_transport *t)
 		mesh_log_error(LOG, "cannot poll %s: %s", u->name, uv_strerror(rc));
 		close(u->fd);
 		u->fd = -1;
+		/* The HCI core does not close a transport whose open failed:
+		 * leave nothing on the loop (as hci_user does), and nothing for
+		 * a later close() or open() to do. */
+		u->closing = true;
+		uv_close((uv_handle_t *)&u->reopen_timer, NULL);
+		uv_close((uv_handle_t *)&u->expire_timer, NULL);
+		uv_close((uv_handle_t *)&u->event_timer, NULL);
 		return MESH_ERR_DOWN;
 	}
 	mesh_log_info(LOG, "attached to %s", u->name);

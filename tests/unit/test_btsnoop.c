@@ -198,6 +198,44 @@ static void assert_has(const char *out, const char *what)
 		fail_msg("btmon output lacks \"%s\":\n%s", what, out);
 }
 
+/* An existing world-readable file becomes private; a symlink is refused
+ * rather than followed. */
+static void test_private_and_no_symlink(void **state)
+{
+	char dir[] = "/tmp/btsnoop-perm-XXXXXX";
+	char file[64], link[64], victim[64];
+	struct btsnoop s;
+	struct stat st;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(file, sizeof(file), "%s/cap", dir);
+	snprintf(link, sizeof(link), "%s/link", dir);
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	f = fopen(file, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(chmod(file, 0644), 0);
+	assert_int_equal(btsnoop_open(&s, file), 0);
+	btsnoop_close(&s);
+	assert_int_equal(stat(file, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+
+	f = fopen(victim, "w");
+	assert_non_null(f);
+	fputs("keep me", f);
+	fclose(f);
+	assert_int_equal(symlink(victim, link), 0);
+	assert_int_equal(btsnoop_open(&s, link), -ELOOP);
+	assert_int_equal(stat(victim, &st), 0);
+	assert_int_equal(st.st_size, 7);
+	unlink(link);
+	unlink(victim);
+	unlink(file);
+	rmdir(dir);
+}
+
 static void test_btmon_reads_capture(void **state)
 {
 	static const uint8_t mesh_ad[] = { 0x07, 0x2a, 0x68, 0xde, 0xad, 0xbe, 0xef, 0x42 };
@@ -263,6 +301,7 @@ int main(void)
 		cmocka_unit_test(test_header_and_records),
 		cmocka_unit_test(test_now_truncate_errors),
 		cmocka_unit_test(test_write_error),
+		cmocka_unit_test(test_private_and_no_symlink),
 		cmocka_unit_test(test_btmon_reads_capture),
 	};
 

@@ -575,6 +575,34 @@ static void test_fixed_fd_socketpair(void **state)
 	finish(f);
 }
 
+/* A given descriptor libuv cannot poll (a regular file): open() fails and,
+ * like the HCI user channel's failed open, leaves nothing on the loop. The
+ * HCI core does not close a transport whose open() failed, so handles left
+ * behind here would keep the loop from ever closing. */
+static void test_fixed_fd_unpollable_open_fails_clean(void **state)
+{
+	struct fixture *f = *state;
+	char path[96];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/regular", f->dir);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	unlink(path);
+	assert_int_equal(hci_uart_init_fd(&f->u, &f->loop, fd, "a regular file"), 0);
+	hook(f);
+	assert_int_equal(hci_transport_open(&f->u.transport), MESH_ERR_DOWN);
+	assert_true(test_log_has(&f->log, "cannot poll uart a regular file"));
+	/* No close(): the failed open must not have left handles behind. */
+	f->opened = false;
+	assert_int_equal(test_uv_open_handles(&f->loop), 0);
+	/* A close() anyway is harmless, and so is a second open(). */
+	hci_transport_close(&f->u.transport);
+	assert_int_not_equal(hci_transport_open(&f->u.transport), 0);
+	finish(f);
+	assert_int_equal(f->ups + f->downs + f->packets, 0);
+}
+
 static void test_fixed_fd_write_to_closed_peer(void **state)
 {
 	struct fixture *f = *state;
@@ -685,6 +713,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unix_socket, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fixed_fd_socketpair, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fixed_fd_write_to_closed_peer, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_fixed_fd_unpollable_open_fails_clean, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_close_with_everything_active, setup,
 						teardown),
