@@ -38,6 +38,7 @@ struct dev_marks {
 	yaml_mark_t name;
 	yaml_mark_t uuid;
 	yaml_mark_t address;
+	yaml_mark_t host_link;       /* pty_link or socket */
 	bool uuid_given;
 };
 
@@ -983,6 +984,7 @@ static int load_device(struct loader *ld, const yaml_node_t *name_node, const ya
 		subpath(sub, path, "pty_link");
 		if (get_string(ld, v, sub, d->pty_link, sizeof(d->pty_link)))
 			return MESH_ERR_INVAL;
+		marks->host_link = v->start_mark;
 	}
 	if ((v = get(ld, dn, "socket"))) {
 		subpath(sub, path, "socket");
@@ -990,12 +992,37 @@ static int load_device(struct loader *ld, const yaml_node_t *name_node, const ya
 			return fail(ld, v, sub, "a controller has a pty_link or a socket, not both");
 		if (get_string(ld, v, sub, d->socket_path, sizeof(d->socket_path)))
 			return MESH_ERR_INVAL;
+		marks->host_link = v->start_mark;
 	}
 	return 0;
 }
 
-/* Unicast ranges that overlap, and UUIDs given twice, pointing at the
- * second of the two. */
+/* A controller's pty_link or socket path, and which key gave it. */
+static const char *host_link_path(const struct sim_device_desc *d, const char **key)
+{
+	*key = d->socket_path[0] ? "socket" : "pty_link";
+	return d->socket_path[0] ? d->socket_path : d->pty_link;
+}
+
+/* Two controllers behind one path: the second would silently take the
+ * path (symlink or socket) from the first. */
+static int check_host_link(struct loader *ld, size_t i, size_t j)
+{
+	const struct sim_device_desc *a = &ld->sc->devices[i], *b = &ld->sc->devices[j];
+	const char *akey, *bkey;
+	const char *apath = host_link_path(a, &akey), *bpath = host_link_path(b, &bkey);
+	char path[PATH_LEN];
+
+	if (a->kind != SIM_DEVICE_CONTROLLER || b->kind != SIM_DEVICE_CONTROLLER || !apath[0] ||
+	    strcmp(apath, bpath) != 0)
+		return 0;
+	snprintf(path, sizeof(path), "devices.%s.%s", a->name, akey);
+	return fail_at(ld, ld->marks[i].host_link, path, "%s is also the %s of device %s", apath,
+		       bkey, b->name);
+}
+
+/* Unicast ranges that overlap, UUIDs and controller paths given twice,
+ * pointing at the second of the two. */
 static int check_devices(struct loader *ld)
 {
 	const struct sim_scenario *sc = ld->sc;
@@ -1007,6 +1034,8 @@ static int check_devices(struct loader *ld)
 		for (size_t j = 0; j < i; j++) {
 			const struct sim_device_desc *b = &sc->devices[j];
 
+			if (check_host_link(ld, i, j))
+				return MESH_ERR_INVAL;
 			if (a->kind == SIM_DEVICE_NODE && b->kind == SIM_DEVICE_NODE &&
 			    memcmp(a->uuid, b->uuid, 16) == 0) {
 				snprintf(path, sizeof(path), "devices.%s.uuid", a->name);

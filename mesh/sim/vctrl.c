@@ -158,13 +158,20 @@ static uint32_t adv_interval_ms(const struct sim_vctrl *vc)
 	return ms < MESH_ADV_INTERVAL_MIN_MS ? MESH_ADV_INTERVAL_MIN_MS : ms;
 }
 
+/* Own_Address_Type 0x01 (random), or 0x03 (resolvable private address,
+ * else random): with no resolving list here, both use the random address. */
+static bool own_addr_random(uint8_t own_addr_type)
+{
+	return own_addr_type == HCI_ADDR_RANDOM || own_addr_type == 0x03;
+}
+
 /* One advertising event with the current data, from the address the
  * advertising parameters select. */
 static void adv_event(struct sim_vctrl *vc)
 {
 	const uint8_t *addr = vc->dev->addr;
 
-	if (vc->adv_params.own_addr_type == HCI_ADDR_RANDOM && vc->random_addr_set)
+	if (own_addr_random(vc->adv_params.own_addr_type) && vc->random_addr_set)
 		addr = vc->random_addr;
 	vc->stats.adv_events++;
 	sim_world_transmit_from(vc->dev->world, vc->dev, addr, vc->adv_data, vc->adv_len);
@@ -434,7 +441,7 @@ static void cmd_le_set_adv_enable(struct sim_vctrl *vc, const struct hci_cmd *cm
 		return;
 	}
 	/* 7.8.9: a random own address must have been set first. */
-	if (enable && vc->adv_params.own_addr_type == HCI_ADDR_RANDOM && !vc->random_addr_set) {
+	if (enable && own_addr_random(vc->adv_params.own_addr_type) && !vc->random_addr_set) {
 		complete_status(vc, cmd, HCI_ERR_INVALID_PARAMS);
 		return;
 	}
@@ -479,6 +486,12 @@ static void cmd_le_set_scan_params(struct sim_vctrl *vc, const struct hci_cmd *c
 static void cmd_le_set_scan_enable(struct sim_vctrl *vc, const struct hci_cmd *cmd)
 {
 	if (cmd->params[0] > 1 || cmd->params[1] > 1) {
+		complete_status(vc, cmd, HCI_ERR_INVALID_PARAMS);
+		return;
+	}
+	/* 7.8.11: as for advertising, a random own address must be set. */
+	if (cmd->params[0] && own_addr_random(vc->scan_params.own_addr_type) &&
+	    !vc->random_addr_set) {
 		complete_status(vc, cmd, HCI_ERR_INVALID_PARAMS);
 		return;
 	}

@@ -305,6 +305,12 @@ static const struct bad_case bad_cases[] = {
 	{ "devices:\n  a:\n    uuid: 00112233445566778899aabbccddeeff\n"
 	  "  b:\n    uuid: 00112233-4455-6677-8899-aabbccddeeff\n",
 	  "t.yaml:5:11: devices.b.uuid: the same UUID as device a" },
+	{ "devices:\n  a:\n    type: controller\n    pty_link: /tmp/x\n"
+	  "  b:\n    type: controller\n    pty_link: /tmp/x\n",
+	  "t.yaml:7:15: devices.b.pty_link: /tmp/x is also the pty_link of device a" },
+	{ "devices:\n  a:\n    type: controller\n    socket: /tmp/x\n"
+	  "  b:\n    type: controller\n    pty_link: /tmp/x\n",
+	  "t.yaml:7:15: devices.b.pty_link: /tmp/x is also the socket of device a" },
 	{ "devices:\n  bad name:\n",
 	  "t.yaml:2:3: devices.bad name: a device name is letters, digits" },
 	/* the file itself */

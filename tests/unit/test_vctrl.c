@@ -457,6 +457,38 @@ static void test_advertising_on_air(void **state)
 	fx_free(f);
 }
 
+/* 7.8.11 / 7.8.9: scanning or advertising from a random own address
+ * (0x01, or 0x03 with no resolving list entry) needs LE Set Random
+ * Address first, or the enable fails with Invalid Parameters. */
+static void test_random_address_required(void **state)
+{
+	static const uint8_t scan_random[7] = { 0, 0x30, 0, 0x30, 0, HCI_ADDR_RANDOM, 0 };
+	static const uint8_t scan_rpa[7] = { 0, 0x30, 0, 0x30, 0, 0x03, 0 };
+	struct fx *f = fx_new();
+	uint8_t p[15];
+
+	(void)state;
+	cmd_ok(f, HCI_OP_LE_SET_SCAN_PARAMS, scan_random, 7);
+	cmd_status(f, HCI_OP_LE_SET_SCAN_ENABLE, scan_on, 2, HCI_ERR_INVALID_PARAMS);
+	assert_false(sim_vctrl_scanning(f->vc));
+	cmd_ok(f, HCI_OP_LE_SET_SCAN_PARAMS, scan_rpa, 7);
+	cmd_status(f, HCI_OP_LE_SET_SCAN_ENABLE, scan_on, 2, HCI_ERR_INVALID_PARAMS);
+	cmd_ok(f, HCI_OP_LE_SET_SCAN_ENABLE, scan_off, 2);   /* disabling is always fine */
+
+	adv_params(p, 0x0020, 0x0020, HCI_ADV_NONCONN_IND, 0x07);
+	p[5] = 0x03;                                          /* RPA, random fallback */
+	cmd_ok(f, HCI_OP_LE_SET_ADV_PARAMS, p, 15);
+	cmd_status(f, HCI_OP_LE_SET_ADV_ENABLE, on, 1, HCI_ERR_INVALID_PARAMS);
+	assert_false(sim_vctrl_advertising(f->vc));
+
+	cmd_ok(f, HCI_OP_LE_SET_RANDOM_ADDR, random_addr, 6);
+	cmd_ok(f, HCI_OP_LE_SET_SCAN_ENABLE, scan_on, 2);
+	assert_true(sim_vctrl_scanning(f->vc));
+	cmd_ok(f, HCI_OP_LE_SET_ADV_ENABLE, on, 1);
+	assert_true(air_from(f, f->ctrl) >= 1);
+	fx_free(f);
+}
+
 static void peer_transmit(struct fx *f, const uint8_t *adv, size_t len)
 {
 	sim_world_transmit(f->w, f->peer, adv, len);
@@ -791,6 +823,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_and_bad_length),
 		cmocka_unit_test(test_adv_params_validated),
 		cmocka_unit_test(test_disallowed),
+		cmocka_unit_test(test_random_address_required),
 		cmocka_unit_test(test_advertising_on_air),
 		cmocka_unit_test(test_scan_reports),
 		cmocka_unit_test(test_reports_masked),
