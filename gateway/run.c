@@ -256,6 +256,10 @@ static void run_stop(struct gateway *gw)
 	uv_close((uv_handle_t *)&gw->sigterm, NULL);
 	uv_close((uv_handle_t *)&gw->exit_timer, NULL);
 	radio_close(&gw->radio);
+	/* Stopping the handles restored the default actions: a second
+	 * Ctrl-C while shutting down must not kill us mid-flush. */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
 }
 
 static void run_on_signal(uv_signal_t *h, int signum)
@@ -295,7 +299,10 @@ int run_main(int argc, char **argv)
 	}
 	mesh_log_set_level(opts.level);
 	memset(&gw, 0, sizeof(gw));
-	uv_loop_init(&loop);
+	if (uv_loop_init(&loop) < 0) {
+		mesh_log_error(LOG, "cannot create the event loop");
+		return EXIT_RUNTIME;
+	}
 	gw.loop = &loop;
 	if (radio_open(&gw.radio, &loop, &opts.radio, err, sizeof(err)) < 0) {
 		mesh_log_error(LOG, "%s", err);
