@@ -30,6 +30,7 @@
 #include "mesh/sim/world.h"
 #include "mesh/stack.h"
 #include "mesh/util.h"
+#include "sim_helpers.h"
 #include "uv_helpers.h"
 
 #define LAMP_RSSI (-67)
@@ -167,16 +168,7 @@ static struct sim_device_desc *add_node(struct sim_scenario *sc, const char *nam
 
 static void provision(struct sim_device_desc *d, uint16_t addr, bool relay)
 {
-	d->keys.provisioned = true;
-	d->keys.address = addr;
-	d->keys.net_idx = 0;
-	memcpy(d->keys.net_key, net_key, 16);
-	memset(d->keys.dev_key, (int)addr, 16);
-	d->keys.n_app_keys = 1;
-	d->keys.app_keys[0].app_idx = 0;
-	memcpy(d->keys.app_keys[0].key, app_key, 16);
-	if (relay)
-		d->features |= SIM_FEAT_RELAY;
+	sim_test_provision_node(d, addr, relay, net_key, 0, app_key);
 }
 
 /* gateway controller <-> lamp, one link. */

@@ -19,6 +19,7 @@
 #include "mesh/sim/scenario.h"
 #include "mesh/sim/world.h"
 #include "mesh/stack.h"
+#include "sim_helpers.h"
 #include "uv_helpers.h"
 
 #define RX_MAX 4096
@@ -159,16 +160,7 @@ static struct sim_device_desc *placed(struct fx *f, const char *name, double x, 
 
 static void provision(struct sim_device_desc *d, uint16_t addr, bool relay)
 {
-	d->keys.provisioned = true;
-	d->keys.address = addr;
-	d->keys.net_idx = 0;
-	memcpy(d->keys.net_key, net_key, 16);
-	memset(d->keys.dev_key, (int)addr, 16);
-	d->keys.n_app_keys = 1;
-	d->keys.app_keys[0].app_idx = 0x001;
-	memcpy(d->keys.app_keys[0].key, app_key, 16);
-	if (relay)
-		d->features |= SIM_FEAT_RELAY;
+	sim_test_provision_node(d, addr, relay, net_key, 0x001, app_key);
 }
 
 static void add_link(struct fx *f, const char *a, const char *b, double loss, int rssi)

@@ -1,0 +1,29 @@
+/* Building simulator scenarios in tests. */
+#ifndef TEST_SIM_HELPERS_H
+#define TEST_SIM_HELPERS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "mesh/sim/scenario.h"
+
+/* Make d start provisioned at addr with one NetKey (index 0) and one
+ * AppKey; its device key is derived from the address so each differs. */
+static inline void sim_test_provision_node(struct sim_device_desc *d, uint16_t addr, bool relay,
+					   const uint8_t net_key[16], uint16_t app_idx,
+					   const uint8_t app_key[16])
+{
+	d->keys.provisioned = true;
+	d->keys.address = addr;
+	d->keys.net_idx = 0;
+	memcpy(d->keys.net_key, net_key, 16);
+	memset(d->keys.dev_key, (int)addr, 16);
+	d->keys.n_app_keys = 1;
+	d->keys.app_keys[0].app_idx = app_idx;
+	memcpy(d->keys.app_keys[0].key, app_key, 16);
+	if (relay)
+		d->features |= SIM_FEAT_RELAY;
+}
+
+#endif
