@@ -44,12 +44,6 @@ struct rx_rec {
 	size_t len;
 };
 
-struct air_rec {
-	int from;
-	uint8_t adv[31];
-	size_t len;
-};
-
 struct fx {
 	uv_loop_t loop;
 	struct test_log log;
@@ -57,7 +51,7 @@ struct fx {
 	struct sim_world *w;
 	struct rx_rec rx[RX_MAX];
 	size_t n_rx;
-	struct air_rec air[AIR_MAX];
+	struct sim_test_air air[AIR_MAX];
 	size_t n_air;
 	/* provisioned nodes */
 	unsigned int relayed[16];         /* per device: PDUs it relayed */
@@ -73,14 +67,8 @@ struct fx {
 static void on_air(void *ctx, const struct sim_device *from, const uint8_t *adv, size_t len)
 {
 	struct fx *f = ctx;
-	struct air_rec *a;
 
-	if (f->n_air >= AIR_MAX)
-		return;
-	a = &f->air[f->n_air++];
-	a->from = from->index;
-	memcpy(a->adv, adv, len);
-	a->len = len;
+	sim_test_air_append(f->air, &f->n_air, AIR_MAX, from, adv, len);
 }
 
 static void on_rx(void *ctx, const struct sim_device *to, const struct sim_device *from,
@@ -546,7 +534,7 @@ static void test_unprov_beacons(void **state)
 	run_ms(f, 30);
 	for (size_t i = 0; i < f->n_air; i++) {
 		struct mesh_beacon_unprov b;
-		const struct air_rec *a = &f->air[i];
+		const struct sim_test_air *a = &f->air[i];
 
 		if (a->from != dev(f, "new")->index)
 			continue;

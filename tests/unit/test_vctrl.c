@@ -26,18 +26,13 @@
 #include "mesh/sim/scenario.h"
 #include "mesh/sim/vctrl.h"
 #include "mesh/sim/world.h"
+#include "sim_helpers.h"
 #include "uv_helpers.h"
 
 #define PEER_RSSI (-55)
 #define IN_MAX 8192
 #define AIR_MAX 64
 #define EVT_WAIT_MS 1000
-
-struct air_rec {
-	int from;
-	uint8_t adv[31];
-	size_t len;
-};
 
 struct fx {
 	uv_loop_t loop;
@@ -50,7 +45,7 @@ struct fx {
 	uint8_t in[IN_MAX];       /* what the host received, not yet consumed */
 	size_t in_len;
 	size_t want;
-	struct air_rec air[AIR_MAX];
+	struct sim_test_air air[AIR_MAX];
 	size_t n_air;
 	size_t peer_rx;
 	unsigned int cmds_seen;
@@ -63,14 +58,8 @@ struct fx {
 static void on_air(void *ctx, const struct sim_device *from, const uint8_t *adv, size_t len)
 {
 	struct fx *f = ctx;
-	struct air_rec *a;
 
-	if (f->n_air >= AIR_MAX)
-		return;
-	a = &f->air[f->n_air++];
-	a->from = from->index;
-	memcpy(a->adv, adv, len);
-	a->len = len;
+	sim_test_air_append(f->air, &f->n_air, AIR_MAX, from, adv, len);
 }
 
 static void on_rx(void *ctx, const struct sim_device *to, const struct sim_device *from,
