@@ -801,6 +801,190 @@ static int load_provisioned(struct loader *ld, const yaml_node_t *map, const cha
 	return 0;
 }
 
+/* ---- provisioning capabilities ------------------------------------------ */
+
+struct named_bit {
+	const char *name;
+	uint16_t bit;
+};
+
+/* Bits as in the Capabilities PDU (mesh/sim/scenario.h). */
+static const struct named_bit algorithm_names[] = {
+	{ "cmac", SIM_PROV_ALG_CMAC },
+	{ "hmac", SIM_PROV_ALG_HMAC },
+};
+static const struct named_bit output_action_names[] = {
+	{ "blink", 0x0001 },
+	{ "beep", 0x0002 },
+	{ "vibrate", 0x0004 },
+	{ "numeric", 0x0008 },
+	{ "alphanumeric", 0x0010 },
+};
+static const struct named_bit input_action_names[] = {
+	{ "push", 0x0001 },
+	{ "twist", 0x0002 },
+	{ "numeric", 0x0004 },
+	{ "alphanumeric", 0x0008 },
+};
+
+/* A non-empty list of names from table, each at most once, into *out.
+ * what names one item ("algorithm"), expected lists the names for the
+ * message ("cmac or hmac"). */
+static int load_named_bits(struct loader *ld, const yaml_node_t *list, const char *path,
+			   const struct named_bit *table, size_t n, const char *what,
+			   const char *expected, uint16_t *out)
+{
+	char sub[PATH_LEN], buf[64];
+	size_t i = 0;
+
+	if (list->type != YAML_SEQUENCE_NODE)
+		return fail(ld, list, path, "expected a list of %ss (%s), got %s", what, expected,
+			    describe(ld, list, buf, sizeof(buf)));
+	if (list->data.sequence.items.top == list->data.sequence.items.start)
+		return fail(ld, list, path, "expected at least one %s (%s)", what, expected);
+	*out = 0;
+	for (yaml_node_item_t *it = list->data.sequence.items.start;
+	     it < list->data.sequence.items.top; it++, i++) {
+		const yaml_node_t *item = node(ld, *it);
+		uint16_t bit = 0;
+
+		subindex(sub, path, i);
+		if (scalar_is_text(item))
+			for (size_t j = 0; j < n; j++)
+				if (strcmp(table[j].name, scalar(item)) == 0)
+					bit = table[j].bit;
+		if (!bit)
+			return fail(ld, item, sub, "unknown %s %s (expected %s)", what,
+				    describe(ld, item, buf, sizeof(buf)), expected);
+		if (*out & bit)
+			return fail(ld, item, sub, "%s %s listed twice", what, scalar(item));
+		*out |= bit;
+	}
+	return 0;
+}
+
+/* {actions, size} of Output or Input OOB. */
+static int load_oob_actions(struct loader *ld, const yaml_node_t *map, const char *path,
+			    const struct named_bit *table, size_t n, const char *what,
+			    const char *expected, uint16_t *actions, uint8_t *size)
+{
+	static const char *const keys[] = { "actions", "size", NULL };
+	const yaml_node_t *v;
+	char sub[PATH_LEN];
+	long l;
+
+	if (expect_mapping(ld, map, path, "{actions: [...], size: 1..8}") ||
+	    check_keys(ld, map, path, keys))
+		return MESH_ERR_INVAL;
+	if (!(v = get(ld, map, "actions")))
+		return fail(ld, map, path, "actions is missing (a list of %s)", expected);
+	subpath(sub, path, "actions");
+	if (load_named_bits(ld, v, sub, table, n, what, expected, actions))
+		return MESH_ERR_INVAL;
+	if (!(v = get(ld, map, "size")))
+		return fail(ld, map, path, "size is missing (digits or characters, 1..%d)",
+			    SIM_PROV_OOB_SIZE_MAX);
+	subpath(sub, path, "size");
+	if (get_int(ld, v, sub, 1, SIM_PROV_OOB_SIZE_MAX, &l))
+		return MESH_ERR_INVAL;
+	*size = (uint8_t)l;
+	return 0;
+}
+
+/* A static OOB value: 16 or 32 octets as 32 or 64 hex digits. A secret
+ * like a key, so never echoed. */
+static int get_static_oob(struct loader *ld, const yaml_node_t *n, const char *path,
+			  struct sim_prov_desc *p)
+{
+	uint8_t v[SIM_STATIC_OOB_MAX];
+	size_t digits = 0;
+	const char *s;
+
+	if (!scalar_is_text(n) || is_null(n))
+		goto bad;
+	for (s = scalar(n); *s; s++) {
+		int h = hexval(*s);
+
+		if (h < 0 || digits == 2 * SIM_STATIC_OOB_MAX)
+			goto bad;
+		if (digits % 2 == 0)
+			v[digits / 2] = (uint8_t)(h << 4);
+		else
+			v[digits / 2] |= (uint8_t)h;
+		digits++;
+	}
+	if (digits != 32 && digits != 64)
+		goto bad;
+	memcpy(p->static_oob, v, digits / 2);
+	p->static_oob_len = (uint8_t)(digits / 2);
+	memset(v, 0, sizeof(v));
+	return 0;
+bad:
+	memset(v, 0, sizeof(v));
+	/* describe() shows no value for these. */
+	if (n->type != YAML_SCALAR_NODE || is_null(n)) {
+		char buf[64];
+
+		return fail(ld, n, path, "expected 32 or 64 hex digits, got %s",
+			    describe(ld, n, buf, sizeof(buf)));
+	}
+	return fail(ld, n, path, "expected 32 or 64 hex digits (a 128- or 256-bit value; "
+		    "value not shown)");
+}
+
+static int load_provisioning(struct loader *ld, const yaml_node_t *map, const char *path,
+			     struct sim_prov_desc *p)
+{
+	static const char *const keys[] = { "algorithms", "public_key", "static_oob", "output",
+					    "input", NULL };
+	const yaml_node_t *v;
+	char sub[PATH_LEN], buf[64];
+
+	if (is_null(map))
+		return 0;  /* "provisioning:" alone: the defaults */
+	if (expect_mapping(ld, map, path, "{algorithms, public_key, static_oob, output, input}") ||
+	    check_keys(ld, map, path, keys))
+		return MESH_ERR_INVAL;
+	if ((v = get(ld, map, "algorithms"))) {
+		subpath(sub, path, "algorithms");
+		if (load_named_bits(ld, v, sub, algorithm_names, MESH_ARRAY_SIZE(algorithm_names),
+				    "algorithm", "cmac or hmac", &p->algorithms))
+			return MESH_ERR_INVAL;
+	}
+	if ((v = get(ld, map, "public_key"))) {
+		subpath(sub, path, "public_key");
+		if (scalar_is_text(v) && strcmp(scalar(v), "oob") == 0)
+			p->oob_public_key = true;
+		else if (scalar_is_text(v) && strcmp(scalar(v), "in-band") == 0)
+			p->oob_public_key = false;
+		else
+			return fail(ld, v, sub, "expected oob or in-band, got %s",
+				    describe(ld, v, buf, sizeof(buf)));
+	}
+	if ((v = get(ld, map, "static_oob"))) {
+		subpath(sub, path, "static_oob");
+		if (get_static_oob(ld, v, sub, p))
+			return MESH_ERR_INVAL;
+	}
+	if ((v = get(ld, map, "output"))) {
+		subpath(sub, path, "output");
+		if (load_oob_actions(ld, v, sub, output_action_names,
+				     MESH_ARRAY_SIZE(output_action_names), "output action",
+				     "blink, beep, vibrate, numeric or alphanumeric",
+				     &p->output_actions, &p->output_size))
+			return MESH_ERR_INVAL;
+	}
+	if ((v = get(ld, map, "input"))) {
+		subpath(sub, path, "input");
+		if (load_oob_actions(ld, v, sub, input_action_names,
+				     MESH_ARRAY_SIZE(input_action_names), "input action",
+				     "push, twist, numeric or alphanumeric", &p->input_actions,
+				     &p->input_size))
+			return MESH_ERR_INVAL;
+	}
+	return 0;
+}
+
 /* A UUID for a device the file gives none: the same for the same name, so
  * a scenario stays reproducible (FNV-1a, laid out as a version 4 UUID). */
 static void derive_uuid(const char *name, uint8_t uuid[16])
@@ -833,11 +1017,12 @@ static bool valid_device_name(const char *s)
 static const char *const device_keys[] = {
 	"type", "uuid", "oob_info", "cid", "pid", "vid", "elements", "features", "position",
 	"beacon_interval_ms", "default_ttl", "network_transmit", "relay_retransmit",
-	"provisioned", "pty_link", "socket", NULL
+	"provisioning", "provisioned", "pty_link", "socket", NULL
 };
 static const char *const node_only_keys[] = {
 	"uuid", "oob_info", "cid", "pid", "vid", "elements", "features", "beacon_interval_ms",
-	"default_ttl", "network_transmit", "relay_retransmit", "provisioned", NULL
+	"default_ttl", "network_transmit", "relay_retransmit", "provisioning", "provisioned",
+	NULL
 };
 static const char *const controller_only_keys[] = { "pty_link", "socket", NULL };
 
@@ -968,6 +1153,11 @@ static int load_device(struct loader *ld, const yaml_node_t *name_node, const ya
 	if ((v = get(ld, dn, "relay_retransmit"))) {
 		subpath(sub, path, "relay_retransmit");
 		if (load_transmit(ld, v, sub, &d->relay_retransmit))
+			return MESH_ERR_INVAL;
+	}
+	if ((v = get(ld, dn, "provisioning"))) {
+		subpath(sub, path, "provisioning");
+		if (load_provisioning(ld, v, sub, &d->prov))
 			return MESH_ERR_INVAL;
 	}
 	if ((v = get(ld, dn, "provisioned"))) {

@@ -11,7 +11,8 @@
  *   stairway.yaml:14:12: devices.lamp-1.uuid: expected 32 hex digits (dashes allowed), got "12ab"
  *
  * Unknown and duplicate keys are errors, so a typo never passes silently.
- * Key material (NetKeys, AppKeys, device keys) is never echoed.
+ * Key material (NetKeys, AppKeys, device keys, static OOB values) is never
+ * echoed.
  */
 #ifndef CONFIG_SCENARIO_H
 #define CONFIG_SCENARIO_H

@@ -46,9 +46,12 @@ struct sim_device_desc *sim_scenario_add_device(struct sim_scenario *sc, const c
 	d = &devs[sc->n_devices++];
 	snprintf(d->name, sizeof(d->name), "%s", name ? name : "");
 	d->kind = kind;
-	/* Every node has a primary element; scenarios rarely need more. */
-	if (kind == SIM_DEVICE_NODE)
+	/* Every node has a primary element; scenarios rarely need more. A
+	 * device supports both algorithms unless told otherwise (Mesh 1.1). */
+	if (kind == SIM_DEVICE_NODE) {
 		d->n_elements = 1;
+		d->prov.algorithms = SIM_PROV_ALGORITHMS_ALL;
+	}
 	return d;
 }
 
@@ -144,6 +147,41 @@ static int check_keys(const struct sim_device_desc *d, char *why, size_t why_len
 	return 0;
 }
 
+static int check_oob_actions(const struct sim_device_desc *d, const char *kind,
+			     uint16_t actions, uint16_t known, uint8_t size, char *why,
+			     size_t why_len)
+{
+	if (actions & ~known)
+		return fail(why, why_len, "node \"%s\": unknown %s OOB actions 0x%04x", d->name,
+			    kind, actions & ~known);
+	if (actions && (size < 1 || size > SIM_PROV_OOB_SIZE_MAX))
+		return fail(why, why_len, "node \"%s\": %s OOB size %u, expected 1..%d", d->name,
+			    kind, size, SIM_PROV_OOB_SIZE_MAX);
+	if (!actions && size)
+		return fail(why, why_len, "node \"%s\": %s OOB size %u without actions", d->name,
+			    kind, size);
+	return 0;
+}
+
+static int check_prov(const struct sim_device_desc *d, char *why, size_t why_len)
+{
+	const struct sim_prov_desc *p = &d->prov;
+	int rc;
+
+	if (p->algorithms == 0 || (p->algorithms & ~SIM_PROV_ALGORITHMS_ALL))
+		return fail(why, why_len, "node \"%s\": provisioning algorithms 0x%04x, expected "
+			    "CMAC (0x0001), HMAC (0x0002) or both", d->name, p->algorithms);
+	if (p->static_oob_len != 0 && p->static_oob_len != 16 && p->static_oob_len != 32)
+		return fail(why, why_len, "node \"%s\": a static OOB value of %u octets, expected "
+			    "16 or 32", d->name, p->static_oob_len);
+	rc = check_oob_actions(d, "output", p->output_actions, SIM_PROV_OUTPUT_ACTIONS_ALL,
+			       p->output_size, why, why_len);
+	if (rc)
+		return rc;
+	return check_oob_actions(d, "input", p->input_actions, SIM_PROV_INPUT_ACTIONS_ALL,
+				 p->input_size, why, why_len);
+}
+
 static int check_device(const struct sim_scenario *sc, size_t i, char *why, size_t why_len)
 {
 	const struct sim_device_desc *d = &sc->devices[i];
@@ -170,6 +208,8 @@ static int check_device(const struct sim_scenario *sc, size_t i, char *why, size
 		return fail(why, why_len, "node \"%s\": default TTL %u, expected 2..127", d->name,
 			    d->default_ttl);
 	rc = check_elements(d, why, why_len);
+	if (rc == 0)
+		rc = check_prov(d, why, why_len);
 	return rc ? rc : check_keys(d, why, why_len);
 }
 
@@ -258,8 +298,10 @@ static void wipe(void *p, size_t len)
 
 void sim_scenario_free(struct sim_scenario *sc)
 {
-	for (size_t i = 0; i < sc->n_devices; i++)
+	for (size_t i = 0; i < sc->n_devices; i++) {
 		wipe(&sc->devices[i].keys, sizeof(sc->devices[i].keys));
+		wipe(&sc->devices[i].prov, sizeof(sc->devices[i].prov));
+	}
 	free(sc->devices);
 	free(sc->links);
 	sc->devices = NULL;

@@ -15,6 +15,7 @@
 #define SIM_ELEMENTS_MAX 8
 #define SIM_MODELS_MAX 16
 #define SIM_APP_KEYS_MAX 4
+#define SIM_STATIC_OOB_MAX 32
 
 /* Feature bits as in the Heartbeat and Composition Data features field. */
 #define SIM_FEAT_RELAY 0x0001
@@ -54,9 +55,35 @@ struct sim_keys_desc {
 	uint16_t net_idx;
 	uint8_t net_key[16];
 	uint32_t iv_index;
+	bool iv_update;              /* IV Update in progress (from provisioning) */
 	uint8_t dev_key[16];
 	uint8_t n_app_keys;
 	struct sim_app_key_desc app_keys[SIM_APP_KEYS_MAX];
+};
+
+/*
+ * What an unprovisioned node offers a Provisioner (its Capabilities PDU).
+ * The bit fields use the specification's numbering, as the Capabilities
+ * PDU does: algorithms 1 << enum mesh_prov_alg, output actions
+ * 1 << enum mesh_prov_output_action, input actions
+ * 1 << enum mesh_prov_input_action (mesh/prov_pdu.h).
+ */
+#define SIM_PROV_ALG_CMAC 0x0001         /* BTM_ECDH_P256_CMAC_AES128_AES_CCM */
+#define SIM_PROV_ALG_HMAC 0x0002         /* BTM_ECDH_P256_HMAC_SHA256_AES_CCM */
+#define SIM_PROV_ALGORITHMS_ALL (SIM_PROV_ALG_CMAC | SIM_PROV_ALG_HMAC)
+#define SIM_PROV_OUTPUT_ACTIONS_ALL 0x001f /* blink, beep, vibrate, numeric, alphanumeric */
+#define SIM_PROV_INPUT_ACTIONS_ALL 0x000f  /* push, twist, numeric, alphanumeric */
+#define SIM_PROV_OOB_SIZE_MAX 8
+
+struct sim_prov_desc {
+	uint16_t algorithms;         /* nodes: at least one; default both */
+	bool oob_public_key;         /* the public key is read out of band */
+	uint8_t static_oob_len;      /* 0 (none), 16 or 32 */
+	uint8_t static_oob[SIM_STATIC_OOB_MAX];
+	uint16_t output_actions;     /* 0: no Output OOB */
+	uint8_t output_size;         /* 1..8 with output actions, else 0 */
+	uint16_t input_actions;      /* 0: no Input OOB */
+	uint8_t input_size;          /* 1..8 with input actions, else 0 */
 };
 
 struct sim_device_desc {
@@ -71,6 +98,7 @@ struct sim_device_desc {
 	bool has_position;
 	double x, y, z;              /* metres */
 	struct sim_keys_desc keys;
+	struct sim_prov_desc prov;   /* capabilities while unprovisioned */
 	uint32_t beacon_interval_ms; /* unprovisioned device beacons; 0: default */
 	uint8_t default_ttl;         /* 0: 7 */
 	uint8_t net_transmit;        /* Network Transmit state; 0: 3 x 20 ms */
@@ -105,7 +133,8 @@ struct sim_scenario {
 void sim_scenario_init(struct sim_scenario *sc);
 /* Append a zeroed device / link (owned by sc); NULL if out of memory.
  * Pointers returned earlier may move. A node starts with n_elements 1
- * (a primary element without models); everything else is zero. */
+ * (a primary element without models) and both provisioning algorithms
+ * (so No OOB only); everything else is zero. */
 struct sim_device_desc *sim_scenario_add_device(struct sim_scenario *sc, const char *name,
 						enum sim_device_kind kind);
 struct sim_link_desc *sim_scenario_add_link(struct sim_scenario *sc, const char *a,
@@ -113,10 +142,13 @@ struct sim_link_desc *sim_scenario_add_link(struct sim_scenario *sc, const char 
 /* Index of the device called name, or -1. */
 int sim_scenario_find(const struct sim_scenario *sc, const char *name);
 /* Check names are unique, links name existing devices, nodes have an
- * element and provisioned ones a unicast address range that does not
- * overlap another's. 0, or MESH_ERR_INVAL with a reason in why. */
+ * element, provisioning capabilities the Capabilities PDU can carry
+ * (an algorithm, known bits, a static OOB value of 16 or 32 octets, an
+ * OOB size 1..8 exactly when there are actions) and provisioned ones a
+ * unicast address range that does not overlap another's. 0, or
+ * MESH_ERR_INVAL with a reason in why. */
 int sim_scenario_check(const struct sim_scenario *sc, char *why, size_t why_len);
-/* Free devices and links and wipe keys. */
+/* Free devices and links and wipe keys and static OOB values. */
 void sim_scenario_free(struct sim_scenario *sc);
 
 #endif

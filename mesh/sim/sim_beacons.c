@@ -4,6 +4,7 @@
  * information, AD type 0x2b) every beacon interval, which is what a
  * provisioner scans for. The first beacon comes after a random part of
  * the interval so that devices started together do not beacon in step.
+ * Once the device is provisioned (sim_prov.c) the beacons end for good.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@ struct unprov_beacon {
 	uint32_t interval_ms;
 	uint8_t beacon[MESH_BEACON_UNPROV_LEN];
 	uint8_t len;
+	bool ended;                /* provisioned: never beacon again */
 };
 
 static void beacon_send(struct unprov_beacon *ub)
@@ -54,6 +56,8 @@ static int beacon_start(struct sim_behaviour *b)
 	struct unprov_beacon *ub = MESH_CONTAINER_OF(b, struct unprov_beacon, b);
 	struct sim_world *w = b->dev->world;
 
+	if (ub->ended)
+		return 0;
 	mesh_timer_start(sim_world_queue(w), &ub->timer,
 			 sim_world_rand_upto(w, ub->interval_ms));
 	return 0;
@@ -63,6 +67,17 @@ static void beacon_stop(struct sim_behaviour *b)
 {
 	struct unprov_beacon *ub = MESH_CONTAINER_OF(b, struct unprov_beacon, b);
 
+	mesh_timer_stop(sim_world_queue(b->dev->world), &ub->timer);
+}
+
+void sim_unprov_beacon_end(struct sim_behaviour *b)
+{
+	struct unprov_beacon *ub;
+
+	if (!b)
+		return;
+	ub = MESH_CONTAINER_OF(b, struct unprov_beacon, b);
+	ub->ended = true;
 	mesh_timer_stop(sim_world_queue(b->dev->world), &ub->timer);
 }
 

@@ -187,6 +187,7 @@ struct sim_behaviour *sim_node_new(struct sim_device *d, int *err)
 	}
 	mesh_stack_config_default(&cfg);
 	cfg.iv_index = d->desc.keys.iv_index;
+	cfg.iv_update = d->desc.keys.iv_update;
 	cfg.default_ttl = d->desc.default_ttl ? d->desc.default_ttl : DEFAULT_TTL;
 	n->net_transmit = d->desc.net_transmit ? d->desc.net_transmit : mesh_transmit_state(3, 20);
 	n->relay_retransmit = d->desc.relay_retransmit ? d->desc.relay_retransmit

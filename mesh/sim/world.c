@@ -75,6 +75,7 @@ struct sim_world {
 	struct sim_device *devs;   /* n of them; never moves */
 	struct sim_link *links;    /* n x n, symmetric */
 	unsigned int tx_delay_max_ms;
+	uint32_t seed;
 	uint64_t rng;
 	struct sim_world_observer obs;
 	bool started;
@@ -122,6 +123,11 @@ static double rand_unit(struct sim_world *w)
 }
 
 /* ---- small accessors ----------------------------------------------------- */
+
+uint32_t sim_world_seed(const struct sim_world *w)
+{
+	return w->seed;
+}
 
 uv_loop_t *sim_world_loop(struct sim_world *w)
 {
@@ -531,19 +537,35 @@ int sim_device_add_behaviour(struct sim_device *d, struct sim_behaviour *b)
 	return 0;
 }
 
+/* Beacons, and the provisioning that ends them. */
+static int unprovisioned_behaviours(struct sim_device *d)
+{
+	struct sim_behaviour *beacons = sim_unprov_beacon_new(d), *prov;
+	int rc;
+
+	if (!beacons)
+		return MESH_ERR_NOMEM;
+	rc = sim_device_add_behaviour(d, beacons);
+	if (rc)
+		return rc;
+	prov = sim_prov_new(d, beacons, &rc);
+	if (!prov)
+		return rc;
+	return sim_device_add_behaviour(d, prov);
+}
+
 static int device_behaviours(struct sim_device *d)
 {
-	struct sim_behaviour *b = NULL;
+	struct sim_behaviour *b;
 	int rc = 0;
 
 	if (d->desc.kind == SIM_DEVICE_CONTROLLER) {
 		d->vctrl = sim_vctrl_create(d);
 		return d->vctrl ? 0 : MESH_ERR_NOMEM;
 	}
-	if (d->desc.keys.provisioned)
-		b = sim_node_new(d, &rc);
-	else if ((b = sim_unprov_beacon_new(d)) == NULL)
-		rc = MESH_ERR_NOMEM;
+	if (!d->desc.keys.provisioned)
+		return unprovisioned_behaviours(d);
+	b = sim_node_new(d, &rc);
 	if (!b)
 		return rc;
 	return sim_device_add_behaviour(d, b);
@@ -608,7 +630,8 @@ int sim_world_create(struct sim_world **out, uv_loop_t *loop, const struct sim_s
 	if (rc)
 		return rc;
 	w->tx_delay_max_ms = sc->tx_delay_max_ms;
-	w->rng = mix64(sc->seed ? sc->seed : 1u);
+	w->seed = sc->seed ? sc->seed : 1u;
+	w->rng = mix64(w->seed);
 	if (w->rng == 0)
 		w->rng = 1;  /* xorshift never leaves 0 */
 	for (size_t i = 0; i < w->n && rc == 0; i++)
@@ -678,6 +701,7 @@ static void device_cleanup(struct sim_device *d)
 		b = next;
 	}
 	memset(&d->desc.keys, 0, sizeof(d->desc.keys));
+	memset(&d->desc.prov, 0, sizeof(d->desc.prov));
 }
 
 void sim_world_destroy(struct sim_world *w)

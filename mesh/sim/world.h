@@ -29,8 +29,8 @@ struct sim_world;
 struct sim_device;
 struct sim_vctrl;
 
-/* A pluggable device behaviour (beacons and relaying here; provisioning
- * and models in later issues). */
+/* A pluggable device behaviour (beacons, provisioning, relaying here;
+ * models in later issues). */
 struct sim_behaviour;
 struct sim_behaviour_ops {
 	const char *name;
@@ -77,13 +77,31 @@ struct sim_world_observer {
 	 * (its ops->access_rx; meta->ttl is the TTL it arrived with). */
 	void (*on_access_rx)(void *ctx, const struct sim_device *d,
 			     const struct mesh_access_msg *meta, const uint8_t *payload, size_t len);
+	/* Provisioning of an unprovisioned node. Output OOB: the device
+	 * shows value ("4821", or "3" blinks) with action (enum
+	 * mesh_prov_output_action). The value is what a user reads off the
+	 * device; it is not logged. */
+	void (*on_prov_output)(void *ctx, const struct sim_device *d, uint8_t action,
+			       const char *value);
+	/* Input OOB: the device waits for a user to enter up to size digits
+	 * or characters, or presses/twists (action: enum
+	 * mesh_prov_input_action); answer with sim_device_prov_input(). */
+	void (*on_prov_input)(void *ctx, const struct sim_device *d, uint8_t action,
+			      uint8_t size);
+	/* A session ended. ok: the device is now a provisioned node with
+	 * primary address address. Else error says why, and it listens for
+	 * the next Provisioner (still beaconing). */
+	void (*on_prov_done)(void *ctx, const struct sim_device *d, bool ok, uint16_t address,
+			     const char *error);
 	void *ctx;
 };
 
 /*
  * Build the world from a scenario (checked with sim_scenario_check()):
  * devices, links, and their default behaviours (unprovisioned nodes send
- * unprovisioned device beacons; provisioned nodes run a mesh stack with
+ * unprovisioned device beacons and can be provisioned over PB-ADV with
+ * the capabilities of their desc.prov, then become provisioned nodes;
+ * provisioned nodes run a mesh stack with
  * their keys, relay if they have the relay feature, and send secure
  * network beacons; controllers get a virtual HCI controller). Nothing
  * transmits before sim_world_start(). MESH_ERR_INVAL for a scenario that
@@ -131,5 +149,23 @@ int sim_device_add_behaviour(struct sim_device *d, struct sim_behaviour *b);
  */
 int sim_device_send_access(struct sim_device *d, uint16_t dst, uint8_t ttl,
 			   const uint8_t *payload, size_t len);
+
+/*
+ * Input OOB for an unprovisioned node that asked for it (on_prov_input):
+ * what its user types, decimal digits for numeric actions and the count
+ * of pushes or twists, letters and digits for alphanumeric.
+ * MESH_ERR_INVAL if d is not an unprovisioned node or value does not fit
+ * the request; MESH_ERR_DOWN if no input is awaited.
+ */
+int sim_device_prov_input(struct sim_device *d, const char *value);
+/*
+ * The public key (X || Y) of a node whose scenario says public_key: oob:
+ * what a user reads off its label. Derived from the world's seed and the
+ * device's UUID, so it is the same on every run. MESH_ERR_INVAL for a
+ * device without an OOB public key.
+ */
+int sim_device_oob_public_key(struct sim_device *d, uint8_t out[64]);
+/* true while an unprovisioned node has a provisioning link open. */
+bool sim_device_provisioning(struct sim_device *d);
 
 #endif

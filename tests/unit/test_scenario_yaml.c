@@ -2,7 +2,7 @@
  * Scenario files (config/scenario.c): the shipped scenarios load into the
  * structures sim_world_create() takes, and every kind of mistake in a file
  * is reported with its file, line, column and key path, never echoing key
- * material.
+ * material or static OOB values.
  */
 #include <stdarg.h>
 #include <stdbool.h>
@@ -106,7 +106,29 @@ static void check_stairway(const struct sim_scenario *sc)
 	assert_int_equal(d->beacon_interval_ms, 10000);
 	assert_true(d->z > 10.19 && d->z < 10.21);
 
+	/* Provisioning capabilities: a No OOB only lamp with the defaults,
+	 * an older CMAC-only lamp, Output, Input and static OOB. */
+	d = dev(sc, "stair-lamp-1");
+	assert_int_equal(d->prov.algorithms, SIM_PROV_ALG_CMAC | SIM_PROV_ALG_HMAC);
+	assert_false(d->prov.oob_public_key);
+	assert_int_equal(d->prov.static_oob_len, 0);
+	assert_int_equal(d->prov.output_actions, 0);
+	assert_int_equal(d->prov.output_size, 0);
+	assert_int_equal(d->prov.input_actions, 0);
+	assert_int_equal(d->prov.input_size, 0);
+	assert_int_equal(dev(sc, "stair-lamp-2")->prov.algorithms, SIM_PROV_ALG_CMAC);
+	d = dev(sc, "stair-lamp-3");
+	assert_int_equal(d->prov.output_actions, 0x0008);  /* numeric */
+	assert_int_equal(d->prov.output_size, 4);
+	d = dev(sc, "switch-ground");
+	assert_int_equal(d->prov.input_actions, 0x0001);   /* push */
+	assert_int_equal(d->prov.input_size, 1);
+	assert_int_equal(dev(sc, "switch-top")->prov.input_actions, 0);
+
 	d = dev(sc, "stair-sensor");
+	assert_int_equal(d->prov.static_oob_len, 16);
+	assert_int_equal(d->prov.static_oob[0], 0x5f);
+	assert_int_equal(d->prov.static_oob[15], 0xff);
 	assert_true(has_model(&d->elements[0], 0x1100));
 	assert_int_equal(d->elements[0].n_vendor, 1);
 	assert_int_equal(d->elements[0].vendor_models[0], 0x05f10001u);
@@ -313,6 +335,55 @@ static const struct bad_case bad_cases[] = {
 	  "t.yaml:7:15: devices.b.pty_link: /tmp/x is also the socket of device a" },
 	{ "devices:\n  bad name:\n",
 	  "t.yaml:2:3: devices.bad name: a device name is letters, digits" },
+	/* provisioning capabilities */
+	{ HEAD "    provisioning:\n      algorithm: [cmac]\n",
+	  "t.yaml:5:7: devices.lamp.provisioning.algorithm: unknown key (known keys here: "
+	  "algorithms, public_key, static_oob, output, input)" },
+	{ HEAD "    provisioning: oob\n",
+	  "t.yaml:4:19: devices.lamp.provisioning: expected {algorithms, public_key, static_oob, "
+	  "output, input}, got \"oob\"" },
+	{ HEAD "    provisioning:\n      algorithms: [cmac, sha1]\n",
+	  "t.yaml:5:26: devices.lamp.provisioning.algorithms[1]: unknown algorithm \"sha1\" "
+	  "(expected cmac or hmac)" },
+	{ HEAD "    provisioning:\n      algorithms: []\n",
+	  "t.yaml:5:19: devices.lamp.provisioning.algorithms: expected at least one algorithm "
+	  "(cmac or hmac)" },
+	{ HEAD "    provisioning:\n      algorithms: [hmac, hmac]\n",
+	  "t.yaml:5:26: devices.lamp.provisioning.algorithms[1]: algorithm hmac listed twice" },
+	{ HEAD "    provisioning:\n      algorithms: cmac\n",
+	  "t.yaml:5:19: devices.lamp.provisioning.algorithms: expected a list of algorithms "
+	  "(cmac or hmac), got \"cmac\"" },
+	{ HEAD "    provisioning:\n      public_key: yes\n",
+	  "t.yaml:5:19: devices.lamp.provisioning.public_key: expected oob or in-band, got \"yes\"" },
+	{ HEAD "    provisioning:\n      static_oob: 0011\n",
+	  "t.yaml:5:19: devices.lamp.provisioning.static_oob: expected 32 or 64 hex digits "
+	  "(a 128- or 256-bit value; value not shown)" },
+	{ HEAD "    provisioning:\n      static_oob: [00112233445566778899aabbccddeeff]\n",
+	  "t.yaml:5:19: devices.lamp.provisioning.static_oob: expected 32 or 64 hex digits, "
+	  "got a list" },
+	{ HEAD "    provisioning:\n      output: {actions: [flash], size: 4}\n",
+	  "t.yaml:5:26: devices.lamp.provisioning.output.actions[0]: unknown output action "
+	  "\"flash\" (expected blink, beep, vibrate, numeric or alphanumeric)" },
+	{ HEAD "    provisioning:\n      output: {actions: [numeric]}\n",
+	  "t.yaml:5:15: devices.lamp.provisioning.output: size is missing (digits or "
+	  "characters, 1..8)" },
+	{ HEAD "    provisioning:\n      output: {actions: [numeric], size: 9}\n",
+	  "t.yaml:5:42: devices.lamp.provisioning.output.size: 9 is out of range 1..8" },
+	{ HEAD "    provisioning:\n      output: [numeric]\n",
+	  "t.yaml:5:15: devices.lamp.provisioning.output: expected {actions: [...], size: 1..8}, "
+	  "got a list" },
+	{ HEAD "    provisioning:\n      input: {actions: [blink], size: 1}\n",
+	  "t.yaml:5:25: devices.lamp.provisioning.input.actions[0]: unknown input action "
+	  "\"blink\" (expected push, twist, numeric or alphanumeric)" },
+	{ HEAD "    provisioning:\n      input: {size: 2}\n",
+	  "t.yaml:5:14: devices.lamp.provisioning.input: actions is missing (a list of push, "
+	  "twist, numeric or alphanumeric)" },
+	{ HEAD "    provisioning:\n      input: {actions: [push, twist], siz: 2}\n",
+	  "t.yaml:5:39: devices.lamp.provisioning.input.siz: unknown key (known keys here: "
+	  "actions, size)" },
+	{ "devices:\n  gw:\n    type: controller\n    provisioning: {algorithms: [cmac]}\n",
+	  "t.yaml:4:5: devices.gw.provisioning: only nodes have this key (this device is a "
+	  "controller)" },
 	/* the file itself */
 	{ "", "t.yaml:1:1: the file is empty" },
 	{ "name: t\ndevices: {a: [\n", "t.yaml:3:1: " },
@@ -385,6 +456,143 @@ static void test_secrets_not_echoed(void **state)
 			assert_null(strstr(err, "got"));
 		}
 	}
+}
+
+/* Nor a static OOB value, in any of the shapes a typo can give it. */
+static void test_static_oob_not_echoed(void **state)
+{
+	static const char *const values[] = {
+		"5f3ab1c2e4d6978800112233445566fz",     /* not hex */
+		"5f3ab1c2e4d6978800112233445566",       /* 15 octets */
+		"5f3ab1c2e4d6978800112233445566ff00",   /* 17 octets */
+		"0x5f3ab1c2e4d6978800112233445566ff",   /* a prefix */
+		"5f3ab1c2-e4d6-9788-0011-2233445566ff", /* dashes are for UUIDs */
+		"\"5f3ab1c2e4d6978800112233445566ff 5f3ab1c2e4d6978800112233445566ff\"",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		struct sim_scenario sc;
+		char yaml[512], err[512];
+		int rc;
+
+		snprintf(yaml, sizeof(yaml), HEAD "    provisioning:\n      static_oob: %s\n",
+			 values[i]);
+		rc = config_scenario_load_string(yaml, strlen(yaml), "t.yaml", &sc, err, sizeof(err));
+		assert_int_equal(rc, MESH_ERR_INVAL);
+		assert_non_null(strstr(err, "t.yaml:5:19: devices.lamp.provisioning.static_oob: "));
+		assert_non_null(strstr(err, "value not shown"));
+		assert_null(strstr(err, "5f3a"));
+		assert_null(strstr(err, "66ff"));
+	}
+}
+
+/* Every provisioning key, both static OOB lengths, and the defaults. */
+static void test_provisioning(void **state)
+{
+	static const char yaml[] =
+		"devices:\n"
+		"  plain:\n"
+		"  empty:\n"
+		"    provisioning:\n"
+		"  full:\n"
+		"    provisioning:\n"
+		"      algorithms: [hmac]\n"
+		"      public_key: oob\n"
+		"      static_oob: 00112233445566778899aabbccddeeff00112233445566778899AABBCCDDEEFF\n"
+		"      output: {actions: [alphanumeric, blink, beep, vibrate, numeric], size: 8}\n"
+		"      input: {actions: [twist, alphanumeric], size: 1}\n"
+		"  in-band:\n"
+		"    provisioning: {public_key: in-band, algorithms: [hmac, cmac],\n"
+		"                   static_oob: ffeeddccbbaa99887766554433221100}\n";
+	struct sim_scenario sc;
+	const struct sim_device_desc *d;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(config_scenario_load_string(yaml, strlen(yaml), "t.yaml", &sc, err,
+						     sizeof(err)), 0);
+	for (int i = 0; i < 2; i++) {
+		d = dev(&sc, i == 0 ? "plain" : "empty");
+		assert_int_equal(d->prov.algorithms, SIM_PROV_ALGORITHMS_ALL);
+		assert_false(d->prov.oob_public_key);
+		assert_int_equal(d->prov.static_oob_len, 0);
+		assert_int_equal(d->prov.output_actions | d->prov.input_actions, 0);
+		assert_int_equal(d->prov.output_size | d->prov.input_size, 0);
+	}
+	d = dev(&sc, "full");
+	assert_int_equal(d->prov.algorithms, SIM_PROV_ALG_HMAC);
+	assert_true(d->prov.oob_public_key);
+	assert_int_equal(d->prov.static_oob_len, 32);
+	assert_int_equal(d->prov.static_oob[0], 0x00);
+	assert_int_equal(d->prov.static_oob[1], 0x11);
+	assert_int_equal(d->prov.static_oob[31], 0xff);
+	assert_int_equal(d->prov.output_actions, 0x001f);
+	assert_int_equal(d->prov.output_size, 8);
+	assert_int_equal(d->prov.input_actions, 0x000a);  /* twist, alphanumeric */
+	assert_int_equal(d->prov.input_size, 1);
+	d = dev(&sc, "in-band");
+	assert_int_equal(d->prov.algorithms, SIM_PROV_ALGORITHMS_ALL);
+	assert_false(d->prov.oob_public_key);
+	assert_int_equal(d->prov.static_oob_len, 16);
+	assert_int_equal(d->prov.static_oob[0], 0xff);
+	assert_int_equal(d->prov.static_oob[15], 0x00);
+	sim_scenario_free(&sc);
+}
+
+/* What sim_scenario_check() refuses in capabilities built by hand. */
+static void test_provisioning_check(void **state)
+{
+	struct sim_scenario sc;
+	struct sim_device_desc *d;
+	char why[160];
+
+	(void)state;
+	sim_scenario_init(&sc);
+	d = sim_scenario_add_device(&sc, "lamp", SIM_DEVICE_NODE);
+	assert_non_null(d);
+	assert_int_equal(d->prov.algorithms, SIM_PROV_ALGORITHMS_ALL);
+	assert_int_equal(sim_scenario_check(&sc, why, sizeof(why)), 0);
+
+	d->prov.algorithms = 0;
+	assert_int_equal(sim_scenario_check(&sc, why, sizeof(why)), MESH_ERR_INVAL);
+	assert_non_null(strstr(why, "algorithms"));
+	d->prov.algorithms = 0x0004;
+	assert_int_equal(sim_scenario_check(&sc, why, sizeof(why)), MESH_ERR_INVAL);
+	d->prov.algorithms = SIM_PROV_ALG_HMAC;
+	assert_int_equal(sim_scenario_check(&sc, why, sizeof(why)), 0);
+
+	d->prov.static_oob_len = 20;
+	assert_int_equal(sim_scenario_check(&sc, why, sizeof(why)), MESH_ERR_INVAL);
+	assert_non_null(strstr(why, "16 or 32"));
+	d->prov.static_oob_len = 32;
+	assert_int_equal(sim_scenario_check(&sc, why, sizeof(why)), 0);
+
+	d->prov.output_actions = 0x0008;
+	assert_int_equal(sim_scenario_check(&sc, why, sizeof(why)), MESH_ERR_INVAL);
+	assert_non_null(strstr(why, "output OOB size 0"));
+	d->prov.output_size = 9;
+	assert_int_equal(sim_scenario_check(&sc, why, sizeof(why)), MESH_ERR_INVAL);
+	d->prov.output_size = 8;
+	assert_int_equal(sim_scenario_check(&sc, why, sizeof(why)), 0);
+	d->prov.output_actions = 0x0020;
+	assert_int_equal(sim_scenario_check(&sc, why, sizeof(why)), MESH_ERR_INVAL);
+	assert_non_null(strstr(why, "unknown output OOB actions"));
+	d->prov.output_actions = 0x0008;
+
+	d->prov.input_size = 2;
+	assert_int_equal(sim_scenario_check(&sc, why, sizeof(why)), MESH_ERR_INVAL);
+	assert_non_null(strstr(why, "input OOB size 2 without actions"));
+	d->prov.input_actions = 0x0010;
+	assert_int_equal(sim_scenario_check(&sc, why, sizeof(why)), MESH_ERR_INVAL);
+	d->prov.input_actions = 0x0004;
+	assert_int_equal(sim_scenario_check(&sc, why, sizeof(why)), 0);
+
+	/* Controllers have no capabilities to check. */
+	assert_non_null(sim_scenario_add_device(&sc, "gw", SIM_DEVICE_CONTROLLER));
+	assert_int_equal(sc.devices[1].prov.algorithms, 0);
+	assert_int_equal(sim_scenario_check(&sc, why, sizeof(why)), 0);
+	sim_scenario_free(&sc);
 }
 
 static void test_missing_file(void **state)
@@ -509,6 +717,9 @@ int main(void)
 		cmocka_unit_test(test_chain4),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_secrets_not_echoed),
+		cmocka_unit_test(test_static_oob_not_echoed),
+		cmocka_unit_test(test_provisioning),
+		cmocka_unit_test(test_provisioning_check),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_small_error_buffer),
 		cmocka_unit_test(test_defaults_and_forms),

@@ -7,8 +7,9 @@
  * or a Unix socket. Standard output says where they are, one line per
  * controller, then "ready"; standard input takes commands, one per line,
  * each answered by one line starting "ok" or "error:". Lines nobody asked
- * for start with "controller" (a host link was reopened) or, with --trace,
- * "air" and "access".
+ * for start with "controller" (a host link was reopened), "device" (what a
+ * device being provisioned shows or asks, and how its provisioning ended)
+ * or, with --trace, "air" and "access".
  *
  * Exit codes: 0 after quit, end of input or SIGINT/SIGTERM/SIGHUP; 1 when
  * the world or a host link cannot be set up; 2 for a usage or scenario
@@ -35,6 +36,7 @@
 #include "mesh/bytes.h"
 #include "mesh/err.h"
 #include "mesh/log.h"
+#include "mesh/prov_pdu.h"
 #include "mesh/sim/vctrl.h"
 #include "mesh/sim/world.h"
 #include "mesh/stack.h"
@@ -167,6 +169,33 @@ static void trace_on_access_rx(void *ctx, const struct sim_device *d,
 	say("access %s src 0x%04x dst 0x%04x ttl %u %s", d->desc.name, meta->src, meta->dst,
 	    meta->ttl, hex);
 	free(hex);
+}
+
+/* ---- provisioning: what a user would see on the devices ----------------- */
+
+static void prov_on_output(void *ctx, const struct sim_device *d, uint8_t action,
+			   const char *value)
+{
+	(void)ctx;
+	say("device %s shows %s (%s)", d->desc.name, value, mesh_prov_output_action_name(action));
+}
+
+static void prov_on_input(void *ctx, const struct sim_device *d, uint8_t action, uint8_t size)
+{
+	(void)ctx;
+	say("device %s asks for input (%s, %u %s%s)", d->desc.name,
+	    mesh_prov_input_action_name(action), size,
+	    action == MESH_PROV_IN_ALPHANUMERIC ? "character" : "digit", size == 1 ? "" : "s");
+}
+
+static void prov_on_done(void *ctx, const struct sim_device *d, bool ok, uint16_t address,
+			 const char *error)
+{
+	(void)ctx;
+	if (ok)
+		say("device %s provisioned as 0x%04x", d->desc.name, address);
+	else
+		say("device %s provisioning failed: %s", d->desc.name, error ? error : "unknown");
 }
 
 /* ---- host links and the files they leave ------------------------------- */
@@ -396,7 +425,7 @@ static void cmd_help(void)
 {
 	say("ok commands: help; list; garbage CTRL N; mute CTRL on|off; hwerror CTRL [CODE]; "
 	    "reopen CTRL [DELAY_MS]; off DEVICE; on DEVICE; link A B LOSS [RSSI]; unlink A B; "
-	    "send DEVICE DST TTL|default HEX; quit");
+	    "send DEVICE DST TTL|default HEX; input DEVICE VALUE; quit");
 }
 
 static void cmd_list(struct meshsim *app)
@@ -427,8 +456,10 @@ static void cmd_list(struct meshsim *app)
 				     d->desc.name, d->desc.keys.address,
 				     d->on_air ? "on air" : "off air");
 		else
-			w = snprintf(buf + o, size - o, "%s %s (unprovisioned, %s)", i ? "," : "",
-				     d->desc.name, d->on_air ? "on air" : "off air");
+			w = snprintf(buf + o, size - o, "%s %s (unprovisioned%s, %s)", i ? "," : "",
+				     d->desc.name,
+				     sim_device_provisioning(sim_world_device(app->world, i)) ?
+				     ", provisioning" : "", d->on_air ? "on air" : "off air");
 		if (w < 0)
 			break;
 		o += (size_t)w;
@@ -497,6 +528,29 @@ static void cmd_send(struct meshsim *app, char **argv)
 	}
 	rc = sim_device_send_access(d, (uint16_t)dst, (uint8_t)ttl, payload, (size_t)len);
 	if (rc)
+		say("error: %s", mesh_strerror(rc));
+	else
+		say("ok");
+}
+
+/* Input OOB: what the user types on (or the presses they give) a device. */
+static void cmd_input(struct meshsim *app, char **argv)
+{
+	struct sim_device *d = find_device(app, argv[1]);
+	int rc;
+
+	if (!d)
+		return;
+	if (d->desc.kind != SIM_DEVICE_NODE || d->desc.keys.provisioned) {
+		say("error: %s is not an unprovisioned node", d->desc.name);
+		return;
+	}
+	rc = sim_device_prov_input(d, argv[2]);
+	if (rc == MESH_ERR_DOWN)
+		say("error: %s is not waiting for input", d->desc.name);
+	else if (rc == MESH_ERR_INVAL)
+		say("error: %s does not fit the input %s asked for", argv[2], d->desc.name);
+	else if (rc)
 		say("error: %s", mesh_strerror(rc));
 	else
 		say("ok");
@@ -641,6 +695,9 @@ static void run_command(struct meshsim *app, char *line)
 	} else if (strcmp(argv[0], "send") == 0) {
 		NEED(5, 5, "send DEVICE DST TTL|default HEX");
 		cmd_send(app, argv);
+	} else if (strcmp(argv[0], "input") == 0) {
+		NEED(3, 3, "input DEVICE VALUE");
+		cmd_input(app, argv);
 	} else {
 		say("error: unknown command %s (try help)", argv[0]);
 	}
@@ -780,7 +837,9 @@ static void usage(FILE *out)
 		"Runs a simulated Bluetooth Mesh world (the built-in stairway scenario\n"
 		"without SCENARIO.yaml) and exposes its virtual HCI controllers. Prints\n"
 		"one 'controller NAME: PATH' line per controller, then 'ready', and\n"
-		"reads commands from standard input (type 'help'). See docs/simulator.md.\n"
+		"reads commands from standard input (type 'help'). Devices being\n"
+		"provisioned print 'device ...' lines (a value they show, a request for\n"
+		"input, the outcome). See docs/simulator.md.\n"
 		"\n"
 		"  --seed N         override the scenario's random seed\n"
 		"  --log-level L    log on stderr up to level L (default info)\n"
@@ -882,12 +941,15 @@ int main(int argc, char **argv)
 		app.exit_code = EXIT_RUNTIME;
 		goto done;
 	}
+	obs.ctx = &app;
+	obs.on_prov_output = prov_on_output;
+	obs.on_prov_input = prov_on_input;
+	obs.on_prov_done = prov_on_done;
 	if (app.trace) {
-		obs.ctx = &app;
 		obs.on_air = trace_on_air;
 		obs.on_access_rx = trace_on_access_rx;
-		sim_world_set_observer(app.world, &obs);
 	}
+	sim_world_set_observer(app.world, &obs);
 	for (size_t i = 0; i < MESH_ARRAY_SIZE(app.sig); i++) {
 		static const int signums[] = { SIGINT, SIGTERM, SIGHUP };
 
