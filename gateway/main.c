@@ -1,11 +1,13 @@
 /*
  * meshgate: entry point. Dispatches subcommands: the gateway daemon
- * (`meshgate run`) and the packet tool (`meshgate pdu`).
+ * (`meshgate run`), one-shot provisioning, the network database and the
+ * packet tool (`meshgate pdu`).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "mesh/crypto.h"
+#include "network_cmd.h"
 #include "pdu_tool.h"
 #include "run.h"
 
@@ -18,6 +20,8 @@ static void usage(FILE *out)
 		"\n"
 		"commands:\n"
 		"  run [options]            run the gateway (default: on the simulated mesh)\n"
+		"  provision UUID [options] provision one device (OOB values asked for here)\n"
+		"  network show|export|import  the network database\n"
 		"  pdu decode|encode|demo   decode or build Bluetooth Mesh network PDUs\n"
 		"  version                  print the version\n"
 		"\n"
@@ -34,6 +38,10 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "run") == 0) {
 		rc = run_main(argc - 1, argv + 1);
+	} else if (strcmp(argv[1], "provision") == 0) {
+		rc = provision_main(argc - 1, argv + 1);
+	} else if (strcmp(argv[1], "network") == 0) {
+		rc = network_cmd_main(argc - 1, argv + 1);
 	} else if (strcmp(argv[1], "pdu") == 0) {
 		rc = pdu_tool_main(argc - 1, argv + 1);
 	} else if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {

@@ -10,6 +10,7 @@
 #include "config/scenario.h"
 #include "mesh/err.h"
 #include "mesh/log.h"
+#include "mesh/prov_pdu.h"
 #include "mesh/sim/vctrl.h"
 
 #define LOG "radio"
@@ -119,6 +120,29 @@ static int radio_load_scenario(struct radio *r, const struct radio_config *cfg, 
 	return config_scenario_load_builtin(&r->scenario, err, err_len);
 }
 
+/* Nobody stands next to an in-process simulated device: the log is its
+ * display. */
+static void radio_sim_shows(void *ctx, const struct sim_device *d, uint8_t action,
+			    const char *value)
+{
+	(void)ctx;
+	mesh_log_info(LOG, "simulated device %s shows %s (%s)", d->desc.name, value,
+		      mesh_prov_output_action_name(action));
+}
+
+static void radio_sim_asks(void *ctx, const struct sim_device *d, uint8_t action, uint8_t size)
+{
+	(void)ctx;
+	mesh_log_warn(LOG, "simulated device %s waits for input (%s, %u): in-process devices "
+		      "cannot be typed on; run meshsim and use its 'input' command",
+		      d->desc.name, mesh_prov_input_action_name(action), size);
+}
+
+static const struct sim_world_observer radio_sim_observer = {
+	.on_prov_output = radio_sim_shows,
+	.on_prov_input = radio_sim_asks,
+};
+
 /* The world runs in this process; its first controller talks H4 to our HCI
  * core over a socketpair, exactly as a real controller would over a UART. */
 static int radio_open_simulator(struct radio *r, const struct radio_config *cfg, char *err,
@@ -135,6 +159,7 @@ static int radio_open_simulator(struct radio *r, const struct radio_config *cfg,
 		snprintf(err, err_len, "simulator: cannot build the world: %s", mesh_strerror(rc));
 		return rc;
 	}
+	sim_world_set_observer(r->world, &radio_sim_observer);
 	ctrl = radio_first_controller(r->world);
 	if (!ctrl) {
 		snprintf(err, err_len,

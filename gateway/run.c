@@ -1,7 +1,11 @@
 /*
  * The gateway daemon (see run.h): options, one libuv loop, signals, the
- * radio, and a receive path that logs beacons and network PDUs (decoded
- * when the simulated world's demo keys are known).
+ * radio, the network database and runtime state of the data directory,
+ * discovery and provisioning, and a receive path that logs beacons and
+ * network PDUs (decoded when the simulated world's demo keys are known).
+ *
+ * `meshgate provision` is the same daemon with one job: provision one
+ * device, asking for OOB values on the terminal, then exit.
  */
 #include "run.h"
 
@@ -11,7 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <uv.h>
+
+#include <openssl/crypto.h>
 
 #include "mesh/beacon.h"
 #include "mesh/bearer/route.h"
@@ -19,21 +26,51 @@
 #include "mesh/err.h"
 #include "mesh/log.h"
 #include "mesh/monitor.h"
+#include "mesh/uv_timers.h"
+#include "netdb.h"
+#include "network_cmd.h"
+#include "provisioning.h"
 #include "radio.h"
+#include "runtime_state.h"
 
 #define LOG "gateway"
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE 2
 
+/* The discovery window the daemon keeps open, reopened when it ends. */
+#define RUN_SCAN_WINDOW_S 3600u
+
 struct run_opts {
 	struct radio_config radio;
 	enum mesh_log_level level;
 	unsigned int exit_after_s;
+	const char *data_dir;
+	/* meshgate provision */
+	bool provision;
+	struct gw_prov_params prov;
+	unsigned int timeout_s;
 };
 
 struct gateway {
 	uv_loop_t *loop;
+	const struct run_opts *opts;
 	struct radio radio;
+	struct mesh_uv_timers timers;
+	struct netdb *db;
+	struct runtime_state *state;
+	struct gw_provisioning *prov;
+	bool prov_started;
+	bool finishing;              /* provision: done, stopping after a grace */
+	int exit_code;
+	union {
+		uv_handle_t handle;
+		uv_stream_t stream;
+		uv_pipe_t pipe;
+		uv_tty_t tty;
+	} input;                     /* the terminal, for OOB values */
+	bool input_open;
+	char line[256];
+	size_t line_len;
 	struct mesh_monitor monitor;
 	bool have_monitor;
 	uv_signal_t sigint, sigterm;
@@ -44,9 +81,16 @@ struct gateway {
 static void run_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: meshgate run [--bearer SPEC] [--baud N] [--no-rtscts] [--hci-log FILE]\n"
-		"                    [--log-level error|warn|info|debug] [--exit-after SECONDS]\n"
+		"usage: meshgate run [--data DIR] [--bearer SPEC] [--baud N] [--no-rtscts]\n"
+		"                    [--hci-log FILE] [--log-level error|warn|info|debug]\n"
+		"                    [--exit-after SECONDS]\n"
+		"       meshgate provision UUID [--method auto|none|static|output|input]\n"
+		"                    [--static-oob HEX] [--algorithm cmac|hmac] [--timeout SECONDS]\n"
+		"                    [run options]\n"
 		"\n"
+		"  --data DIR               the network database and state (default: $"
+		MESHGATE_DATA_ENV " or ./" MESHGATE_DATA_DEFAULT ");\n"
+		"                           a new network is created there on first start\n"
 		"  --bearer hci:hciN        a local adapter (HCI user channel; adapter down,\n"
 		"                           bluetoothd not using it, CAP_NET_ADMIN)\n"
 		"  --bearer uart:PATH       an nRF52840 with Zephyr hci_uart, a pty or socket\n"
@@ -54,7 +98,14 @@ static void run_usage(FILE *out)
 		"                           default: the built-in stairway). The default.\n"
 		"  --baud N                 uart baud rate (default 1000000)\n"
 		"  --no-rtscts              uart without RTS/CTS flow control\n"
-		"  --hci-log FILE           write all HCI traffic as btsnoop (btmon -r FILE)\n");
+		"  --hci-log FILE           write all HCI traffic as btsnoop (btmon -r FILE)\n"
+		"\n"
+		"provision: bring the unprovisioned device UUID (32 hex digits) into the\n"
+		"network and exit; OOB values are asked for on the terminal.\n"
+		"  --method M               authentication (default auto: the best the device offers)\n"
+		"  --static-oob HEX         the device's static OOB value (32 or 64 hex digits)\n"
+		"  --algorithm A            restrict to cmac (CMAC-AES128) or hmac (HMAC-SHA256)\n"
+		"  --timeout SECONDS        give up if not done by then (default 120)\n");
 }
 
 static int run_parse_level(const char *s, enum mesh_log_level *out)
@@ -83,77 +134,224 @@ static int run_parse_uint(const char *s, unsigned int *out)
 	return 0;
 }
 
-static int run_parse(int argc, char **argv, struct run_opts *o)
+static const char *run_cmd(const struct run_opts *o)
+{
+	return o->provision ? "meshgate provision" : "meshgate run";
+}
+
+static int run_parse_method(const char *s, int *method)
+{
+	static const char *const names[] = { "none", "static", "output", "input" };
+
+	if (strcmp(s, "auto") == 0) {
+		*method = MESH_PROV_METHOD_AUTO;
+		return 0;
+	}
+	for (int i = 0; i < 4; i++) {
+		if (strcmp(s, names[i]) == 0) {
+			*method = i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int run_parse_hex(const char *s, uint8_t *out, size_t max, size_t *len)
+{
+	size_t n = strlen(s);
+
+	if (n % 2 || n / 2 > max)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (!strchr("0123456789abcdefABCDEF", s[i]))
+			return -1;
+	for (size_t i = 0; i < n / 2; i++) {
+		unsigned int v;
+
+		sscanf(s + 2 * i, "%2x", &v);
+		out[i] = (uint8_t)v;
+	}
+	*len = n / 2;
+	return 0;
+}
+
+/* Options only `meshgate provision` takes; 1 if a was one of them. */
+static int run_parse_provision_option(struct run_opts *o, const char *a, const char *v)
+{
+	size_t len = 0;
+
+	if (strcmp(a, "--method") == 0) {
+		if (run_parse_method(v, &o->prov.method) < 0) {
+			fprintf(stderr, "%s: --method %s: use auto, none, static, output or input\n",
+				run_cmd(o), v);
+			return -1;
+		}
+	} else if (strcmp(a, "--static-oob") == 0) {
+		if (run_parse_hex(v, o->prov.static_oob, sizeof(o->prov.static_oob), &len) < 0 ||
+		    (len != 16 && len != 32)) {
+			fprintf(stderr, "%s: --static-oob: expected 32 or 64 hex digits\n", run_cmd(o));
+			return -1;
+		}
+		o->prov.static_oob_len = (uint8_t)len;
+	} else if (strcmp(a, "--algorithm") == 0) {
+		if (strcmp(v, "cmac") == 0)
+			o->prov.algorithms = MESH_PROV_ALG_BIT(MESH_PROV_ALG_CMAC_AES128);
+		else if (strcmp(v, "hmac") == 0)
+			o->prov.algorithms = MESH_PROV_ALG_BIT(MESH_PROV_ALG_HMAC_SHA256);
+		else {
+			fprintf(stderr, "%s: --algorithm %s: use cmac or hmac\n", run_cmd(o), v);
+			return -1;
+		}
+	} else if (strcmp(a, "--timeout") == 0) {
+		if (run_parse_uint(v, &o->timeout_s) < 0 || o->timeout_s == 0) {
+			fprintf(stderr, "%s: --timeout %s: expected seconds\n", run_cmd(o), v);
+			return -1;
+		}
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+static bool run_option_takes_value(const char *a)
+{
+	static const char *const with_value[] = {
+		"--bearer", "--baud", "--hci-log", "--log-level", "--exit-after", "--data",
+		"--method", "--static-oob", "--algorithm", "--timeout",
+	};
+
+	for (size_t i = 0; i < sizeof(with_value) / sizeof(with_value[0]); i++)
+		if (strcmp(a, with_value[i]) == 0)
+			return true;
+	return false;
+}
+
+static int run_parse_option(struct run_opts *o, const char *a, const char *v)
 {
 	char err[256];
+	int rc;
 
+	if (o->provision) {
+		rc = run_parse_provision_option(o, a, v);
+		if (rc)
+			return rc < 0 ? -1 : 0;
+	}
+	if (strcmp(a, "--bearer") == 0) {
+		if (radio_config_parse(&o->radio, v, err, sizeof(err)) < 0) {
+			fprintf(stderr, "%s: %s\n", run_cmd(o), err);
+			return -1;
+		}
+	} else if (strcmp(a, "--baud") == 0) {
+		if (run_parse_uint(v, &o->radio.baud) < 0 || !hci_uart_speed(o->radio.baud)) {
+			fprintf(stderr, "%s: --baud %s: not a supported baud rate\n", run_cmd(o), v);
+			return -1;
+		}
+	} else if (strcmp(a, "--hci-log") == 0) {
+		o->radio.hci_log = v;
+	} else if (strcmp(a, "--data") == 0) {
+		o->data_dir = v;
+	} else if (strcmp(a, "--log-level") == 0) {
+		if (run_parse_level(v, &o->level) < 0) {
+			fprintf(stderr, "%s: --log-level %s: use error, warn, info or debug\n",
+				run_cmd(o), v);
+			return -1;
+		}
+	} else if (strcmp(a, "--exit-after") == 0) {
+		if (run_parse_uint(v, &o->exit_after_s) < 0) {
+			fprintf(stderr, "%s: --exit-after %s: expected seconds\n", run_cmd(o), v);
+			return -1;
+		}
+	} else {
+		fprintf(stderr, "%s: unknown option '%s'\n", run_cmd(o), a);
+		return -1;
+	}
+	return 0;
+}
+
+static int run_parse_uuid(struct run_opts *o, const char *s)
+{
+	size_t len = 0;
+	char hex[33];
+	size_t n = 0;
+
+	/* Accept the 8-4-4-4-12 form users copy from apps. */
+	for (const char *c = s; *c && n < sizeof(hex) - 1; c++)
+		if (*c != '-')
+			hex[n++] = *c;
+	hex[n] = '\0';
+	if (strlen(s) > 36 || run_parse_hex(hex, o->prov.uuid, 16, &len) < 0 || len != 16) {
+		fprintf(stderr, "%s: '%s' is not a device UUID (32 hex digits)\n", run_cmd(o), s);
+		return -1;
+	}
+	return 0;
+}
+
+static int run_parse(int argc, char **argv, struct run_opts *o, bool provision)
+{
+	bool have_uuid = false;
+
+	memset(o, 0, sizeof(*o));
 	radio_config_default(&o->radio);
 	o->level = MESH_LOG_INFO;
-	o->exit_after_s = 0;
+	o->provision = provision;
+	o->prov.method = MESH_PROV_METHOD_AUTO;
+	o->timeout_s = 120;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-		bool takes_value = strcmp(a, "--bearer") == 0 || strcmp(a, "--baud") == 0 ||
-				   strcmp(a, "--hci-log") == 0 || strcmp(a, "--log-level") == 0 ||
-				   strcmp(a, "--exit-after") == 0;
 
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			run_usage(stdout);
 			exit(0);
 		}
-		if (takes_value && !v) {
-			fprintf(stderr, "meshgate run: %s needs a value\n", a);
-			return -1;
+		if (provision && a[0] != '-' && !have_uuid) {
+			if (run_parse_uuid(o, a) < 0)
+				return -1;
+			have_uuid = true;
+			continue;
 		}
-		if (strcmp(a, "--bearer") == 0) {
-			if (radio_config_parse(&o->radio, v, err, sizeof(err)) < 0) {
-				fprintf(stderr, "meshgate run: %s\n", err);
-				return -1;
-			}
-		} else if (strcmp(a, "--baud") == 0) {
-			if (run_parse_uint(v, &o->radio.baud) < 0 || !hci_uart_speed(o->radio.baud)) {
-				fprintf(stderr, "meshgate run: --baud %s: not a supported baud rate\n", v);
-				return -1;
-			}
-		} else if (strcmp(a, "--hci-log") == 0) {
-			o->radio.hci_log = v;
-		} else if (strcmp(a, "--log-level") == 0) {
-			if (run_parse_level(v, &o->level) < 0) {
-				fprintf(stderr, "meshgate run: --log-level %s: use error, warn, info or debug\n", v);
-				return -1;
-			}
-		} else if (strcmp(a, "--exit-after") == 0) {
-			if (run_parse_uint(v, &o->exit_after_s) < 0) {
-				fprintf(stderr, "meshgate run: --exit-after %s: expected seconds\n", v);
-				return -1;
-			}
-		} else if (strcmp(a, "--no-rtscts") == 0) {
+		if (strcmp(a, "--no-rtscts") == 0) {
 			o->radio.rtscts = false;
 			continue;
-		} else {
-			fprintf(stderr, "meshgate run: unknown option '%s'\n", a);
+		}
+		if (run_option_takes_value(a) && !v) {
+			fprintf(stderr, "%s: %s needs a value\n", run_cmd(o), a);
 			return -1;
 		}
+		if (run_parse_option(o, a, v) < 0)
+			return -1;
 		i++;
 	}
+	if (provision && !have_uuid) {
+		fprintf(stderr, "meshgate provision: which device? Give its UUID\n");
+		return -1;
+	}
+	o->data_dir = meshgate_data_dir(o->data_dir);
 	return 0;
 }
+
+static void run_provision_start(struct gateway *gw);
 
 static void run_on_unprov_beacon(void *ctx, const struct mesh_beacon_unprov *b,
 				 const struct mesh_adv_rx *rx)
 {
-	char uuid[33];
+	struct gateway *gw = ctx;
 
-	(void)ctx;
-	mesh_hex_encode(b->uuid, sizeof(b->uuid), uuid);
-	mesh_log_info(LOG, "unprovisioned device %s oob 0x%04x rssi %d", uuid, b->oob_info,
-		      rx->rssi);
+	if (!gw->prov)
+		return;
+	gw_prov_unprov_beacon(gw->prov, b, rx);
+	/* Provision once the device is heard: it is in range and listening. */
+	if (gw->opts->provision && !gw->prov_started &&
+	    memcmp(b->uuid, gw->opts->prov.uuid, 16) == 0)
+		run_provision_start(gw);
 }
 
 static void run_on_pb_adv(void *ctx, const struct mesh_adv_rx *rx)
 {
-	(void)ctx;
-	mesh_log_debug(LOG, "pb-adv pdu, %u octets, rssi %d", rx->len, rx->rssi);
+	struct gateway *gw = ctx;
+
+	if (gw->prov)
+		gw_prov_pb_adv(gw->prov, rx);
 }
 
 static const struct mesh_adv_route_ops run_route_ops = {
@@ -247,15 +445,297 @@ static void run_monitor_from_scenario(struct gateway *gw)
 	}
 }
 
+/* --- provisioning ------------------------------------------------------ */
+
+static void run_stop(struct gateway *gw);
+static void run_on_exit_timer(uv_timer_t *h);
+
+/* Stop from inside a callback of what run_stop() tears down: later, from
+ * the loop. The grace lets the link's Close go out. */
+static void run_finish(struct gateway *gw, int exit_code, unsigned int grace_ms)
+{
+	gw->exit_code = exit_code;
+	gw->finishing = true;
+	uv_timer_start(&gw->exit_timer, run_on_exit_timer, grace_ms, 0);
+}
+
+static void run_log_discovered(const struct mesh_prov_scan_entry *e)
+{
+	char uuid[33];
+
+	mesh_hex_encode(e->uuid, sizeof(e->uuid), uuid);
+	mesh_log_info(LOG, "unprovisioned device %s (oob info 0x%04x, rssi %d): provision with "
+		      "'meshgate provision %s'", uuid, e->oob_info, e->rssi, uuid);
+}
+
+static const char *run_action_name(const struct mesh_prov_event *ev)
+{
+	return ev->oob.method == MESH_PROV_AUTH_OUTPUT ? mesh_prov_output_action_name(ev->oob.action) :
+							 mesh_prov_input_action_name(ev->oob.action);
+}
+
+/* What the user must do, said on the terminal (stdout) and in the log. */
+static void run_prompt_oob(struct gateway *gw, const struct mesh_prov_event *ev)
+{
+	if (ev->type == MESH_PROV_EV_OOB_SHOW) {
+		printf("Enter %s on the device (%s).\n", ev->oob.value, run_action_name(ev));
+	} else if (ev->oob.method == MESH_PROV_AUTH_STATIC) {
+		printf("The device needs its static OOB value: type it (32 or 64 hex digits) "
+		       "and press Enter:\n");
+	} else {
+		printf("The device outputs a value (%s, %u %s): type it and press Enter:\n",
+		       run_action_name(ev), ev->oob.size,
+		       ev->oob.alphanumeric ? "characters" : "digits");
+	}
+	fflush(stdout);
+	if (!gw->opts->provision)
+		mesh_log_warn(LOG, "a provisioning session waits for an OOB value");
+}
+
+static void run_on_session(struct gateway *gw, const struct mesh_prov_event *ev)
+{
+	char uuid[33];
+
+	mesh_hex_encode(ev->uuid, sizeof(ev->uuid), uuid);
+	switch (ev->type) {
+	case MESH_PROV_EV_STARTED:
+		mesh_log_info(LOG, "provisioning %s: link open", uuid);
+		break;
+	case MESH_PROV_EV_CAPABILITIES:
+		mesh_log_info(LOG, "provisioning %s: %u element(s), using %s, %s authentication",
+			      uuid, ev->capabilities.caps.n_elements,
+			      mesh_prov_alg_name(ev->capabilities.start.algorithm),
+			      (const char *[]){ "no", "static OOB", "output OOB", "input OOB" }
+				      [ev->capabilities.start.auth_method & 3]);
+		break;
+	case MESH_PROV_EV_OOB_NEEDED:
+	case MESH_PROV_EV_OOB_SHOW:
+		run_prompt_oob(gw, ev);
+		break;
+	case MESH_PROV_EV_COMPLETE:
+		mesh_log_info(LOG, "provisioned %s as node 0x%04x (%u element(s)); saved", uuid,
+			      ev->complete.address, ev->complete.n_elements);
+		if (gw->opts->provision) {
+			printf("provisioned %s as node 0x%04x (%u element(s))\n", uuid,
+			       ev->complete.address, ev->complete.n_elements);
+			fflush(stdout);
+			run_finish(gw, 0, 1000);
+		}
+		break;
+	case MESH_PROV_EV_FAILED:
+		mesh_log_error(LOG, "provisioning %s failed: %s", uuid, ev->failed.message);
+		if (gw->opts->provision)
+			run_finish(gw, EXIT_RUNTIME, 1000);
+		break;
+	}
+}
+
+static void run_on_prov_event(void *ctx, const struct gw_prov_event *ev)
+{
+	struct gateway *gw = ctx;
+
+	switch (ev->type) {
+	case GW_PROV_EV_DISCOVERED:
+		if (!gw->opts->provision)
+			run_log_discovered(ev->device);
+		break;
+	case GW_PROV_EV_SCAN_CLOSED:
+		gw_prov_scan(gw->prov, RUN_SCAN_WINDOW_S);
+		break;
+	case GW_PROV_EV_SESSION:
+		run_on_session(gw, ev->session);
+		break;
+	}
+}
+
+static uint32_t run_iv_index(void *ctx, uint8_t *flags)
+{
+	struct gateway *gw = ctx;
+
+	*flags = gw->state->iv_update ? MESH_PROV_FLAG_IV_UPDATE : 0;
+	return gw->state->iv_index;
+}
+
+static const struct gw_prov_ops run_prov_ops = {
+	.event = run_on_prov_event,
+	.iv_index = run_iv_index,
+};
+
+static void run_provision_start(struct gateway *gw)
+{
+	char err[256];
+
+	gw->prov_started = true;
+	if (gw_prov_start(gw->prov, &gw->opts->prov, err, sizeof(err)) < 0) {
+		mesh_log_error(LOG, "cannot provision: %s", err);
+		run_finish(gw, EXIT_RUNTIME, 0);
+	}
+}
+
+/* --- the terminal, for OOB values ---------------------------------------- */
+
+static void run_input_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	static char chunk[256];
+
+	(void)h;
+	(void)suggested;
+	*buf = uv_buf_init(chunk, sizeof(chunk));
+}
+
+static void run_input_line(struct gateway *gw)
+{
+	char err[256];
+
+	while (gw->line_len && (gw->line[gw->line_len - 1] == '\r' ||
+				gw->line[gw->line_len - 1] == ' '))
+		gw->line_len--;
+	gw->line[gw->line_len] = '\0';
+	if (gw->prov) {
+		int rc = gw_prov_oob(gw->prov, gw->line, err, sizeof(err));
+
+		if (rc == -EINVAL)
+			printf("%s; try again:\n", err);
+		else if (rc < 0)
+			printf("%s\n", err);
+		fflush(stdout);
+	}
+	OPENSSL_cleanse(gw->line, sizeof(gw->line));
+	gw->line_len = 0;
+}
+
+static void run_input_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+	struct gateway *gw = s->data;
+
+	if (n < 0) {
+		uv_read_stop(s);
+		return;
+	}
+	for (ssize_t i = 0; i < n; i++) {
+		if (buf->base[i] == '\n')
+			run_input_line(gw);
+		else if (gw->line_len < sizeof(gw->line) - 1)
+			gw->line[gw->line_len++] = buf->base[i];
+	}
+	OPENSSL_cleanse(buf->base, (size_t)n);
+}
+
+/* Standard input, if it is a terminal or a pipe: epoll cannot watch a
+ * regular file or /dev/null, and nothing could be typed there anyway. */
+static void run_input_open(struct gateway *gw)
+{
+	uv_handle_type type = uv_guess_handle(STDIN_FILENO);
+	int rc;
+
+	if (type == UV_TTY) {
+		rc = uv_tty_init(gw->loop, &gw->input.tty, STDIN_FILENO, 0);
+	} else if (type == UV_NAMED_PIPE) {
+		rc = uv_pipe_init(gw->loop, &gw->input.pipe, 0);
+		if (rc == 0 && uv_pipe_open(&gw->input.pipe, STDIN_FILENO) < 0) {
+			uv_close(&gw->input.handle, NULL);
+			rc = -1;
+		}
+	} else {
+		rc = -1;
+	}
+	if (rc < 0) {
+		mesh_log_info(LOG, "standard input is not a terminal or pipe: OOB values "
+			      "cannot be entered");
+		return;
+	}
+	gw->input.handle.data = gw;
+	if (uv_read_start(&gw->input.stream, run_input_alloc, run_input_read) < 0) {
+		uv_close(&gw->input.handle, NULL);
+		return;
+	}
+	gw->input_open = true;
+}
+
+/* --- the data directory ------------------------------------------------- */
+
+static bool run_network_exists(const char *dir)
+{
+	char path[4200];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, NETDB_FILE);
+	return access(path, F_OK) == 0;
+}
+
+static int run_open_data(struct gateway *gw, struct runtime_state *state)
+{
+	bool existed = run_network_exists(gw->opts->data_dir);
+	char err[2048];
+	int rc;
+
+	if (netdb_open(&gw->db, gw->opts->data_dir, err, sizeof(err)) < 0) {
+		mesh_log_error(LOG, "%s", err);
+		mesh_log_error(LOG, "refusing to start over a network database that does not load");
+		return -1;
+	}
+	rc = runtime_state_load(state, gw->opts->data_dir, err, sizeof(err));
+	if (rc == -ENOENT) {
+		runtime_state_init(state);
+		rc = runtime_state_save(state, gw->opts->data_dir, err, sizeof(err));
+	}
+	if (rc < 0) {
+		mesh_log_error(LOG, "%s", err);
+		return -1;
+	}
+	gw->state = state;
+	if (!existed)
+		mesh_log_info(LOG, "created a new network in %s/%s; it holds the network's keys: "
+			      "back it up ('meshgate network export')", gw->opts->data_dir, NETDB_FILE);
+	mesh_log_info(LOG, "network '%s' in %s: %zu node(s), IV index %" PRIu32, gw->db->mesh_name,
+		      gw->opts->data_dir, gw->db->n_nodes, state->iv_index);
+	return 0;
+}
+
+static int run_start_provisioning(struct gateway *gw)
+{
+	if (mesh_uv_timers_init(&gw->timers, gw->loop) < 0)
+		return -1;
+	if (gw_prov_create(&gw->prov, &gw->timers.timers, radio_bearer(&gw->radio), gw->db,
+			   &run_prov_ops, gw) < 0) {
+		mesh_uv_timers_close(&gw->timers);
+		return -1;
+	}
+	gw_prov_scan(gw->prov, RUN_SCAN_WINDOW_S);
+	if (gw->opts->provision) {
+		char uuid[33];
+
+		if (netdb_node_by_uuid(gw->db, gw->opts->prov.uuid)) {
+			mesh_log_error(LOG, "this device is already a node of the network");
+			return -1;
+		}
+		mesh_hex_encode(gw->opts->prov.uuid, 16, uuid);
+		mesh_log_info(LOG, "waiting for device %s to beacon", uuid);
+		run_input_open(gw);
+	}
+	return 0;
+}
+
 static void run_stop(struct gateway *gw)
 {
+	if (!gw->loop)
+		return;
 	uv_signal_stop(&gw->sigint);
 	uv_signal_stop(&gw->sigterm);
 	uv_timer_stop(&gw->exit_timer);
 	uv_close((uv_handle_t *)&gw->sigint, NULL);
 	uv_close((uv_handle_t *)&gw->sigterm, NULL);
 	uv_close((uv_handle_t *)&gw->exit_timer, NULL);
+	if (gw->input_open) {
+		uv_close(&gw->input.handle, NULL);
+		gw->input_open = false;
+	}
+	if (gw->prov) {
+		gw_prov_destroy(gw->prov);
+		gw->prov = NULL;
+		mesh_uv_timers_close(&gw->timers);
+	}
 	radio_close(&gw->radio);
+	gw->loop = NULL;
 	/* Stopping the handles restored the default actions: a second
 	 * Ctrl-C while shutting down must not kill us mid-flush. */
 	signal(SIGINT, SIG_IGN);
@@ -270,8 +750,18 @@ static void run_on_signal(uv_signal_t *h, int signum)
 
 static void run_on_exit_timer(uv_timer_t *h)
 {
-	mesh_log_info(LOG, "--exit-after reached: shutting down");
-	run_stop(h->data);
+	struct gateway *gw = h->data;
+
+	if (gw->finishing) {
+		/* the exit code is set */
+	} else if (gw->opts->provision) {
+		mesh_log_error(LOG, "provisioning did not finish within %u s",
+			       gw->opts->timeout_s);
+		gw->exit_code = EXIT_RUNTIME;
+	} else {
+		mesh_log_info(LOG, "--exit-after reached: shutting down");
+	}
+	run_stop(gw);
 }
 
 static void run_handles_init(struct gateway *gw, unsigned int exit_after_s)
@@ -286,21 +776,32 @@ static void run_handles_init(struct gateway *gw, unsigned int exit_after_s)
 		uv_timer_start(&gw->exit_timer, run_on_exit_timer, exit_after_s * 1000ull, 0);
 }
 
-int run_main(int argc, char **argv)
+static int run_daemon(int argc, char **argv, bool provision)
 {
 	struct run_opts opts;
+	struct runtime_state *state;
 	struct gateway gw;
 	char err[512];
 	uv_loop_t loop;
+	int rc;
 
-	if (run_parse(argc, argv, &opts) < 0) {
+	if (run_parse(argc, argv, &opts, provision) < 0) {
 		run_usage(stderr);
 		return EXIT_USAGE;
 	}
 	mesh_log_set_level(opts.level);
 	memset(&gw, 0, sizeof(gw));
-	if (uv_loop_init(&loop) < 0) {
+	gw.opts = &opts;
+	gw.exit_code = provision ? EXIT_RUNTIME : 0;
+	state = calloc(1, sizeof(*state));
+	if (!state || uv_loop_init(&loop) < 0) {
 		mesh_log_error(LOG, "cannot create the event loop");
+		free(state);
+		return EXIT_RUNTIME;
+	}
+	if (run_open_data(&gw, state) < 0) {
+		free(state);
+		uv_loop_close(&loop);
 		return EXIT_RUNTIME;
 	}
 	gw.loop = &loop;
@@ -308,6 +809,8 @@ int run_main(int argc, char **argv)
 		mesh_log_error(LOG, "%s", err);
 		uv_run(&loop, UV_RUN_DEFAULT);
 		uv_loop_close(&loop);
+		netdb_free(gw.db);
+		free(state);
 		return EXIT_RUNTIME;
 	}
 	radio_bearer(&gw.radio)->rx = run_bearer_rx;
@@ -315,11 +818,29 @@ int run_main(int argc, char **argv)
 	radio_bearer(&gw.radio)->ctx = &gw;
 	if (opts.radio.kind == RADIO_SIMULATOR)
 		run_monitor_from_scenario(&gw);
-	run_handles_init(&gw, opts.exit_after_s);
-	mesh_log_info(LOG, "meshgate %s running; Ctrl-C to stop", MESHGATE_VERSION);
+	run_handles_init(&gw, provision ? opts.timeout_s : opts.exit_after_s);
+	if (run_start_provisioning(&gw) < 0) {
+		gw.exit_code = EXIT_RUNTIME;
+		run_stop(&gw);
+	} else {
+		mesh_log_info(LOG, "meshgate %s running; Ctrl-C to stop", MESHGATE_VERSION);
+	}
 	uv_run(&loop, UV_RUN_DEFAULT);
 	if (gw.have_monitor)
 		mesh_monitor_cleanup(&gw.monitor);
 	mesh_log_info(LOG, "stopped after %" PRIu64 " mesh advertisements", gw.rx_count);
-	return uv_loop_close(&loop) == 0 ? 0 : EXIT_RUNTIME;
+	netdb_free(gw.db);
+	free(state);
+	rc = uv_loop_close(&loop) == 0 ? gw.exit_code : EXIT_RUNTIME;
+	return rc;
+}
+
+int run_main(int argc, char **argv)
+{
+	return run_daemon(argc, argv, false);
+}
+
+int provision_main(int argc, char **argv)
+{
+	return run_daemon(argc, argv, true);
 }

@@ -7,5 +7,7 @@
 #define GATEWAY_RUN_H
 
 int run_main(int argc, char **argv);
+/* `meshgate provision UUID`: the daemon with one job (see run.c). */
+int provision_main(int argc, char **argv);
 
 #endif

@@ -175,6 +175,13 @@ static int setup(void **state)
 	if (!mkdtemp(workdir))
 		return -1;
 	setenv("MESHGATE_TEST_DIR", workdir, 1);
+	/* the network database goes with the rest, not into the build dir */
+	{
+		char data[96];
+
+		snprintf(data, sizeof(data), "%s/data", workdir);
+		setenv("MESHGATE_DATA", data, 1);
+	}
 	return 0;
 }
 
