@@ -47,7 +47,9 @@ for fuzzer in build/fuzz/fuzz_*; do
 	corpus=build/fuzz/corpus-$name
 	mkdir -p "$corpus"
 	seeds=tests/fuzz/seeds/$name
-	if "$fuzzer" -runs="$fuzz_runs" -seed=1 -max_len=512 "$corpus" \
+	# Network database files are larger than radio PDUs.
+	case $name in fuzz_cdb|fuzz_runtime_state) max_len=8192 ;; *) max_len=512 ;; esac
+	if "$fuzzer" -runs="$fuzz_runs" -seed=1 -max_len="$max_len" "$corpus" \
 		$( [ -d "$seeds" ] && echo "$seeds" ) >"build/fuzz/$name.log" 2>&1; then
 		echo "fuzz $name: ok ($(grep -o 'cov: [0-9]*' "build/fuzz/$name.log" | tail -1))"
 		passed=$((passed + 1))
