@@ -34,6 +34,7 @@ static void network_usage(FILE *out)
 		"usage: meshgate network [--data DIR] show\n"
 		"       meshgate network [--data DIR] export FILE|-\n"
 		"       meshgate network [--data DIR] import FILE [--force]\n"
+		"       meshgate network [--data DIR] restore FILE [--force]\n"
 		"\n"
 		"  show     the network: keys (indexes only), provisioners, nodes, groups\n"
 		"  export   the complete Mesh Configuration Database JSON, keys included,\n"
@@ -41,6 +42,7 @@ static void network_usage(FILE *out)
 		"  import   adopt a network exported by the nRF Mesh app or mesh-cfgclient;\n"
 		"           refuses to replace an existing network without --force (the\n"
 		"           replaced one is kept as mesh.json.bak)\n"
+		"  restore  bring back a network meshgate exported, as meshgate's own again\n"
 		"\n"
 		"DIR defaults to $" MESHGATE_DATA_ENV " or ./" MESHGATE_DATA_DEFAULT ".\n");
 }
@@ -151,6 +153,7 @@ static int cmd_import(const char *dir, const char *file, bool force)
 	char err[1024], report[1024];
 	char *text = NULL;
 	size_t len = 0;
+	bool from_meshgate;
 	int rc;
 
 	if (network_exists(dir)) {
@@ -176,20 +179,72 @@ static int cmd_import(const char *dir, const char *file, bool force)
 		fprintf(stderr, "meshgate network: %s\n", err);
 		return EXIT_RUNTIME;
 	}
+	from_meshgate = strstr(text, "\"meshgateProvisioner\"") != NULL;
 	rc = netdb_import(&db, text, len, file, self_uuid, report, sizeof(report));
 	OPENSSL_cleanse(text, len);
 	free(text);
 	if (rc) {
 		fprintf(stderr, "meshgate network: %s\n", report);
+		if (from_meshgate)
+			fprintf(stderr, "meshgate network: %s is a meshgate export: bring it back with "
+				"'meshgate network restore'\n", file);
 		return EXIT_RUNTIME;
 	}
 	snprintf(db->dir, sizeof(db->dir), "%s", dir);
-	if (store_mkdir(dir, 0700) || netdb_save(db, err, sizeof(err))) {
+	rc = store_mkdir(dir, 0700);
+	if (rc < 0)
+		snprintf(err, sizeof(err), "%s: cannot create the directory: %s", dir, strerror(-rc));
+	if (rc < 0 || netdb_save(db, err, sizeof(err))) {
 		fprintf(stderr, "meshgate network: %s\n", err);
 		netdb_free(db);
 		return EXIT_RUNTIME;
 	}
 	printf("imported: %s\n", report);
+	netdb_free(db);
+	return 0;
+}
+
+/* A meshgate export, taken back with meshgate's identity in it. */
+static int cmd_restore(const char *dir, const char *file, bool force)
+{
+	struct netdb *db = NULL;
+	char err[1024];
+	char *text = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (network_exists(dir) && !force) {
+		fprintf(stderr, "meshgate network: %s/%s already holds a network; add --force to "
+			"replace it (it is kept as %s%s)\n", dir, NETDB_FILE, NETDB_FILE,
+			NETDB_BACKUP_SUFFIX);
+		return EXIT_RUNTIME;
+	}
+	rc = store_read(file, IMPORT_MAX, &text, &len, err, sizeof(err));
+	if (rc == 0) {
+		rc = netdb_from_json(&db, text, len, file, err, sizeof(err));
+		OPENSSL_cleanse(text, len);
+		free(text);
+	}
+	if (rc == 0 && !netdb_self_provisioner(db)) {
+		snprintf(err, sizeof(err), "%s was not exported by meshgate (it names no provisioner "
+			 "as meshgate's): use 'meshgate network import'", file);
+		rc = -EINVAL;
+	}
+	if (rc == 0) {
+		snprintf(db->dir, sizeof(db->dir), "%s", dir);
+		rc = store_mkdir(dir, 0700);
+		if (rc < 0)
+			snprintf(err, sizeof(err), "%s: cannot create the directory: %s", dir,
+				 strerror(-rc));
+		else
+			rc = netdb_save(db, err, sizeof(err));
+	}
+	if (rc) {
+		fprintf(stderr, "meshgate network: %s\n", err);
+		netdb_free(db);
+		return EXIT_RUNTIME;
+	}
+	printf("restored network '%s' with %zu node(s) into %s\n", db->mesh_name, db->n_nodes, dir);
 	netdb_free(db);
 	return 0;
 }
@@ -223,13 +278,16 @@ int network_cmd_main(int argc, char **argv)
 		return cmd_show(data);
 	if (n == 2 && strcmp(words[0], "export") == 0)
 		return cmd_export(data, words[1]);
-	if ((n == 2 || n == 3) && strcmp(words[0], "import") == 0) {
+	if ((n == 2 || n == 3) &&
+	    (strcmp(words[0], "import") == 0 || strcmp(words[0], "restore") == 0)) {
 		bool force = n == 3 && strcmp(words[2], "--force") == 0;
 
 		if (n == 3 && !force) {
 			fprintf(stderr, "meshgate network: unknown option '%s'\n", words[2]);
 			return EXIT_USAGE;
 		}
+		if (strcmp(words[0], "restore") == 0)
+			return cmd_restore(data, words[1], force);
 		return cmd_import(data, words[1], force);
 	}
 	fprintf(stderr, "meshgate network: %s\n",

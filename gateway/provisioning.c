@@ -80,7 +80,13 @@ static int alloc_address(void *ctx, const uint8_t uuid[16], uint8_t n, uint16_t 
 	return err ? MESH_ERR_FULL : 0;
 }
 
-/* Durable before success: add, save, and undo the add if the save fails. */
+/*
+ * Durable before success. If the save fails the device is a node all the
+ * same (it sent Complete and holds the network key), so the node stays in
+ * the database in memory, where its addresses cannot be handed out again,
+ * and goes to disk with the next save that works; the session still
+ * reports the failure.
+ */
 static int store_node(void *ctx, const struct mesh_prov_node *node)
 {
 	struct gw_provisioning *gp = ctx;
@@ -95,8 +101,9 @@ static int store_node(void *ctx, const struct mesh_prov_node *node)
 	}
 	err = netdb_save(gp->db, why, sizeof(why));
 	if (err) {
-		mesh_log_error(LOG, "cannot save the network database: %s", why);
-		netdb_forget_node(gp->db, node->uuid);
+		mesh_log_error(LOG, "node 0x%04x is provisioned but the network database cannot be "
+			       "saved (%s); it is kept in memory and saved with the next change",
+			       node->address, why);
 		return MESH_ERR_IO;
 	}
 	return 0;

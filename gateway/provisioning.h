@@ -8,8 +8,9 @@
  * radio bearer and to the network database: addresses come from
  * netdb_alloc_unicast(), and a provisioned node is added to the database
  * and saved durably before the session reports success. If the save fails
- * the node is taken out of memory again and the session fails, so the
- * database never holds a half-stored node.
+ * the session fails, but the node (the device is provisioned all the same)
+ * stays in the database in memory so its addresses are not handed out
+ * again; it reaches the disk with the next save that works.
  */
 #ifndef GATEWAY_PROVISIONING_H
 #define GATEWAY_PROVISIONING_H

@@ -39,6 +39,8 @@
 
 /* The discovery window the daemon keeps open, reopened when it ends. */
 #define RUN_SCAN_WINDOW_S 3600u
+/* Link Close goes out 3 times, 500 ms apart (mesh/pb_adv.h). */
+#define RUN_CLOSE_GRACE_MS (MESH_PB_ADV_CLOSE_REPEAT * MESH_PB_ADV_RETRANSMIT_MS + 200u)
 
 struct run_opts {
 	struct radio_config radio;
@@ -275,11 +277,16 @@ static int run_parse_uuid(struct run_opts *o, const char *s)
 	size_t n = 0;
 
 	/* Accept the 8-4-4-4-12 form users copy from apps. */
-	for (const char *c = s; *c && n < sizeof(hex) - 1; c++)
-		if (*c != '-')
-			hex[n++] = *c;
-	hex[n] = '\0';
-	if (strlen(s) > 36 || run_parse_hex(hex, o->prov.uuid, 16, &len) < 0 || len != 16) {
+	for (const char *c = s; *c; c++) {
+		if (*c == '-')
+			continue;
+		if (n < sizeof(hex) - 1)
+			hex[n] = *c;
+		n++;
+	}
+	hex[n < sizeof(hex) ? n : sizeof(hex) - 1] = '\0';
+	if (strlen(s) > 36 || n != 32 || run_parse_hex(hex, o->prov.uuid, 16, &len) < 0 ||
+	    len != 16) {
 		fprintf(stderr, "%s: '%s' is not a device UUID (32 hex digits)\n", run_cmd(o), s);
 		return -1;
 	}
@@ -519,13 +526,13 @@ static void run_on_session(struct gateway *gw, const struct mesh_prov_event *ev)
 			printf("provisioned %s as node 0x%04x (%u element(s))\n", uuid,
 			       ev->complete.address, ev->complete.n_elements);
 			fflush(stdout);
-			run_finish(gw, 0, 1000);
+			run_finish(gw, 0, RUN_CLOSE_GRACE_MS);
 		}
 		break;
 	case MESH_PROV_EV_FAILED:
 		mesh_log_error(LOG, "provisioning %s failed: %s", uuid, ev->failed.message);
 		if (gw->opts->provision)
-			run_finish(gw, EXIT_RUNTIME, 1000);
+			run_finish(gw, EXIT_RUNTIME, RUN_CLOSE_GRACE_MS);
 		break;
 	}
 }
@@ -742,10 +749,25 @@ static void run_stop(struct gateway *gw)
 	signal(SIGTERM, SIG_IGN);
 }
 
+/* A session still running is canceled first, so the device hears the
+ * Link Close instead of waiting out its own 60 s; the grace covers the
+ * three Close transmissions. */
+static bool run_cancel_session(struct gateway *gw)
+{
+	if (gw->finishing || !gw->prov || !gw_prov_busy(gw->prov))
+		return false;
+	gw_prov_cancel(gw->prov);
+	run_finish(gw, gw->opts->provision ? EXIT_RUNTIME : 0, RUN_CLOSE_GRACE_MS);
+	return true;
+}
+
 static void run_on_signal(uv_signal_t *h, int signum)
 {
+	struct gateway *gw = h->data;
+
 	mesh_log_info(LOG, "%s: shutting down", signum == SIGINT ? "SIGINT" : "SIGTERM");
-	run_stop(h->data);
+	if (!run_cancel_session(gw))
+		run_stop(gw);
 }
 
 static void run_on_exit_timer(uv_timer_t *h)
@@ -758,8 +780,12 @@ static void run_on_exit_timer(uv_timer_t *h)
 		mesh_log_error(LOG, "provisioning did not finish within %u s",
 			       gw->opts->timeout_s);
 		gw->exit_code = EXIT_RUNTIME;
+		if (run_cancel_session(gw))
+			return;
 	} else {
 		mesh_log_info(LOG, "--exit-after reached: shutting down");
+		if (run_cancel_session(gw))
+			return;
 	}
 	run_stop(gw);
 }
@@ -800,6 +826,7 @@ static int run_daemon(int argc, char **argv, bool provision)
 		return EXIT_RUNTIME;
 	}
 	if (run_open_data(&gw, state) < 0) {
+		netdb_free(gw.db);
 		free(state);
 		uv_loop_close(&loop);
 		return EXIT_RUNTIME;

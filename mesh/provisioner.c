@@ -224,6 +224,13 @@ static const char *choose_start(const struct mesh_provisioner *p, const struct m
 		return "the device supports none of the allowed algorithms";
 	if (!method_offered(c, method))
 		return "the device does not offer the requested authentication method";
+	/* A value the user has for this device that the device does not
+	 * offer means it is not the device the user thinks: never fall back
+	 * to weaker authentication. */
+	if (p->req.static_oob_len && !(c->static_oob_type & MESH_PROV_STATIC_OOB_AVAILABLE))
+		return "a static OOB value was given but the device offers no static OOB";
+	if (p->req.has_oob_public_key && !(c->pub_key_type & MESH_PROV_PUBKEY_OOB_AVAILABLE))
+		return "a public key was given but the device offers no OOB public key";
 	memset(start, 0, sizeof(*start));
 	start->algorithm = (uint8_t)alg;
 	start->public_key = (c->pub_key_type & MESH_PROV_PUBKEY_OOB_AVAILABLE) &&
@@ -596,6 +603,14 @@ static void link_closed(void *ctx, enum mesh_pb_adv_closed_why why, uint8_t reas
 	struct mesh_provisioner *p = ctx;
 
 	p->link_gone = true;
+	/* Our own Close went out (after success or a failure already
+	 * reported): the provisioner is free again. */
+	if (why == MESH_PB_ADV_CLOSED_LOCAL || p->state == PROV_CLOSING) {
+		p->state = PROV_IDLE;
+		return;
+	}
+	/* session_fail() goes idle before it reports, so a new session
+	 * started from the FAILED event is not undone here. */
 	switch (why) {
 	case MESH_PB_ADV_CLOSED_OPEN_TIMEOUT:
 		session_fail(p, MESH_PROV_FAIL_LINK_OPEN_TIMEOUT, 0, 0,
@@ -606,14 +621,11 @@ static void link_closed(void *ctx, enum mesh_pb_adv_closed_why why, uint8_t reas
 			     "the device stopped acknowledging (no answer for %u s)",
 			     MESH_PB_ADV_TRANSACTION_TIMEOUT_MS / 1000u);
 		break;
-	case MESH_PB_ADV_CLOSED_BY_PEER:
+	default:
 		session_fail(p, MESH_PROV_FAIL_LINK_CLOSED, 0, 0,
 			     "the device closed the link (reason %u)", reason);
 		break;
-	default:
-		break;
 	}
-	p->state = PROV_IDLE;
 }
 
 static const struct mesh_pb_adv_link_ops link_ops = {

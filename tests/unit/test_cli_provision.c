@@ -167,6 +167,23 @@ static void test_export_and_import(void **state)
 	assert_int_equal(run(&out, "%s network show --data %s/d5", MESHGATE_BIN, workdir), 0);
 	expect(out, "[meshgate]");
 	free(out);
+
+	/* A meshgate export comes back with restore, not import. */
+	assert_int_equal(run(&out, "%s network import %s/backup.json --data %s/d8", MESHGATE_BIN,
+			     workdir, workdir), 1);
+	expect(out, "bring it back with 'meshgate network restore'");
+	free(out);
+	assert_int_equal(run(&out, "%s network restore %s/backup.json --data %s/d8 && "
+			     "%s network show --data %s/d4 | head -1 >%s/a && "
+			     "%s network show --data %s/d8 | head -1 >%s/b && cmp %s/a %s/b",
+			     MESHGATE_BIN, workdir, workdir, MESHGATE_BIN, workdir, workdir,
+			     MESHGATE_BIN, workdir, workdir, workdir, workdir), 0);
+	expect(out, "restored network 'meshgate'");
+	free(out);
+	assert_int_equal(run(&out, "%s network restore %s/tests/data/cdb/nrf-mesh-export.json "
+			     "--data %s/d9", MESHGATE_BIN, MESHGATE_SOURCE_DIR, workdir), 1);
+	expect(out, "use 'meshgate network import'");
+	free(out);
 }
 
 static void test_damaged_database_refused(void **state)
@@ -196,6 +213,10 @@ static void test_bad_arguments(void **state)
 	(void)state;
 	assert_int_equal(run(&out, "%s provision 1234 --data %s/d7", MESHGATE_BIN, workdir), 2);
 	expect(out, "'1234' is not a device UUID");
+	free(out);
+	assert_int_equal(run(&out, "%s provision ceadffdd8dbe4c8691a01604b5b5df05aaaa --data %s/d7",
+			     MESHGATE_BIN, workdir), 2);
+	expect(out, "is not a device UUID");
 	free(out);
 	assert_int_equal(run(&out, "%s provision --data %s/d7", MESHGATE_BIN, workdir), 2);
 	expect(out, "which device?");

@@ -548,6 +548,38 @@ static void test_device_goes_silent(void **state)
 	fixture_free(f);
 }
 
+/* The disk refuses the save: the session fails, but the device is a node
+ * all the same, so it stays in memory (its address is not handed out
+ * again) and reaches the disk with the next save that works. */
+static void test_save_failure_keeps_the_node(void **state)
+{
+	struct fixture *f = fixture_new(0.0);
+	size_t before = nodes_on_disk(f);
+	char blocker[160], cmd[400];
+	uint16_t first;
+
+	(void)state;
+	/* a non-empty directory where the backup must go makes the save fail */
+	snprintf(blocker, sizeof(blocker), "%s/mesh.json.bak", f->data);
+	snprintf(cmd, sizeof(cmd), "rm -f '%s' && mkdir -p '%s/x'", blocker, blocker);
+	assert_int_equal(system(cmd), 0);
+	provision(f, PLAIN, 0, NULL, 20000);
+	assert_false(f->ok);
+	assert_int_equal(f->failed.failed.reason, MESH_PROV_FAIL_STORE);
+	assert_true(f->device_done && f->device_ok);
+	assert_int_equal(f->db->n_nodes, before + 1);
+	assert_int_equal(nodes_on_disk(f), before);
+	first = netdb_node_by_uuid(f->db, (const uint8_t[16]){ 0x5e, PLAIN, 0 })->unicast;
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", blocker);
+	assert_int_equal(system(cmd), 0);
+	provision(f, KEYPAD, 0, NULL, 20000);
+	expect_success(f, KEYPAD, 0);
+	assert_true(f->complete.complete.address != first);
+	assert_int_equal(nodes_on_disk(f), before + 2);
+	fixture_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -556,6 +588,7 @@ int main(void)
 		cmocka_unit_test(test_twenty_percent_loss),
 		cmocka_unit_test(test_wrong_oob_then_again),
 		cmocka_unit_test(test_device_goes_silent),
+		cmocka_unit_test(test_save_failure_keeps_the_node),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

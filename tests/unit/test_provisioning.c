@@ -60,6 +60,9 @@ struct world {
 	uint16_t alloc_address;
 	const char *reply_override;   /* answer OOB_NEEDED with this */
 	bool manual_oob;              /* leave OOB_NEEDED to the test */
+	int restarts_left;            /* start again from the FAILED event */
+	struct mesh_prov_request restart_req;
+	int failures;
 	bool oob_needed;
 	/* device side */
 	char shown[MESH_PROV_OOB_SIZE_MAX + 1];
@@ -145,6 +148,12 @@ static void prov_event(void *ctx, const struct mesh_prov_event *ev)
 		break;
 	case MESH_PROV_EV_FAILED:
 		w->last_failed = *ev;
+		w->failures++;
+		if (w->restarts_left > 0) {
+			w->restarts_left--;
+			assert_int_equal(mesh_provisioner_start(w->prov, &w->restart_req), 0);
+			assert_true(mesh_provisioner_busy(w->prov));
+		}
 		break;
 	default:
 		break;
@@ -740,6 +749,54 @@ static void test_no_device_link_open_timeout(void **state)
 	world_free(w);
 }
 
+/* A retry started from the FAILED event runs as a session of its own. */
+static void test_retry_from_failed_event(void **state)
+{
+	struct mesh_provisionee_config c = device_config();
+	struct world *w;
+
+	(void)state;
+	w = world_new(&c);
+	w->device_silent = true;
+	w->restart_req = request_for(&c);
+	w->restarts_left = 1;
+	assert_int_equal(mesh_provisioner_start(w->prov, &w->restart_req), 0);
+	run_until_idle(w, 70000);
+	assert_int_equal(w->failures, 1);
+	assert_true(mesh_provisioner_busy(w->prov));
+	/* the device wakes up: the retry completes */
+	w->device_silent = false;
+	run_until_idle(w, 70000);
+	assert_provisioned(w, &w->restart_req);
+	assert_int_equal(w->failures, 1);
+	world_free(w);
+}
+
+/* A static value or public key the user has is never silently dropped. */
+static void test_given_oob_not_offered(void **state)
+{
+	struct mesh_provisionee_config c = device_config();
+	struct mesh_prov_request req;
+	struct world *w;
+
+	(void)state;
+	w = world_new(&c);
+	req = request_for(&c);
+	req.static_oob_len = 16;
+	assert_int_equal(mesh_provisioner_start(w->prov, &req), 0);
+	run_until_idle(w, 60000);
+	assert_false(w->complete);
+	assert_int_equal(w->last_failed.failed.reason, MESH_PROV_FAIL_NOT_SUPPORTED);
+	assert_non_null(strstr(w->last_failed.failed.message, "offers no static OOB"));
+	req = request_for(&c);
+	req.has_oob_public_key = true;
+	assert_int_equal(mesh_provisioner_start(w->prov, &req), 0);
+	run_until_idle(w, 60000);
+	assert_int_equal(w->last_failed.failed.reason, MESH_PROV_FAIL_NOT_SUPPORTED);
+	assert_int_equal(w->stored_count, 0);
+	world_free(w);
+}
+
 static void test_store_failure_reports_no_success(void **state)
 {
 	struct mesh_provisionee_config c = device_config();
@@ -846,6 +903,8 @@ int main(void)
 		cmocka_unit_test(test_oob_reply_validation),
 		cmocka_unit_test(test_silent_device_times_out),
 		cmocka_unit_test(test_no_device_link_open_timeout),
+		cmocka_unit_test(test_retry_from_failed_event),
+		cmocka_unit_test(test_given_oob_not_offered),
 		cmocka_unit_test(test_store_failure_reports_no_success),
 		cmocka_unit_test(test_no_address),
 		cmocka_unit_test(test_method_not_offered),
