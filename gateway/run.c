@@ -87,7 +87,8 @@ static void run_usage(FILE *out)
 		"                    [--hci-log FILE] [--log-level error|warn|info|debug]\n"
 		"                    [--exit-after SECONDS]\n"
 		"       meshgate provision UUID [--method auto|none|static|output|input]\n"
-		"                    [--static-oob HEX] [--algorithm cmac|hmac] [--timeout SECONDS]\n"
+		"                    [--static-oob HEX] [--algorithm cmac|hmac] [--attention SECONDS]\n"
+		"                    [--timeout SECONDS]\n"
 		"                    [run options]\n"
 		"\n"
 		"  --data DIR               the network database and state (default: $"
@@ -107,6 +108,7 @@ static void run_usage(FILE *out)
 		"  --method M               authentication (default auto: the best the device offers)\n"
 		"  --static-oob HEX         the device's static OOB value (32 or 64 hex digits)\n"
 		"  --algorithm A            restrict to cmac (CMAC-AES128) or hmac (HMAC-SHA256)\n"
+		"  --attention SECONDS      ask the device to identify itself (blink) meanwhile\n"
 		"  --timeout SECONDS        give up if not done by then (default 120)\n");
 }
 
@@ -204,6 +206,14 @@ static int run_parse_provision_option(struct run_opts *o, const char *a, const c
 			fprintf(stderr, "%s: --algorithm %s: use cmac or hmac\n", run_cmd(o), v);
 			return -1;
 		}
+	} else if (strcmp(a, "--attention") == 0) {
+		unsigned int seconds;
+
+		if (run_parse_uint(v, &seconds) < 0 || seconds > 255) {
+			fprintf(stderr, "%s: --attention %s: expected 0..255 seconds\n", run_cmd(o), v);
+			return -1;
+		}
+		o->prov.attention_s = (uint8_t)seconds;
 	} else if (strcmp(a, "--timeout") == 0) {
 		if (run_parse_uint(v, &o->timeout_s) < 0 || o->timeout_s == 0) {
 			fprintf(stderr, "%s: --timeout %s: expected seconds\n", run_cmd(o), v);
@@ -219,7 +229,7 @@ static bool run_option_takes_value(const char *a)
 {
 	static const char *const with_value[] = {
 		"--bearer", "--baud", "--hci-log", "--log-level", "--exit-after", "--data",
-		"--method", "--static-oob", "--algorithm", "--timeout",
+		"--method", "--static-oob", "--algorithm", "--timeout", "--attention",
 	};
 
 	for (size_t i = 0; i < sizeof(with_value) / sizeof(with_value[0]); i++)

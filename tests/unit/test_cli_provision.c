@@ -79,8 +79,8 @@ static void test_provision_no_oob_then_show(void **state)
 	char *out;
 
 	(void)state;
-	assert_int_equal(run(&out, "%s provision " LAMP_1 " --data %s/d1", MESHGATE_BIN, workdir),
-			 0);
+	assert_int_equal(run(&out, "%s provision " LAMP_1 " --attention 5 --data %s/d1",
+			     MESHGATE_BIN, workdir), 0);
 	expect(out, "provisioned ceadffdd8dbe4c8691a01604b5b5df05 as node 0x");
 	free(out);
 	assert_int_equal(run(&out, "%s network show --data %s/d1", MESHGATE_BIN, workdir), 0);
@@ -228,6 +228,10 @@ static void test_bad_arguments(void **state)
 	assert_int_equal(run(&out, "%s provision " LAMP_1 " --static-oob abc --data %s/d7",
 			     MESHGATE_BIN, workdir), 2);
 	expect(out, "--static-oob: expected 32 or 64 hex digits");
+	free(out);
+	assert_int_equal(run(&out, "%s provision " LAMP_1 " --attention 256 --data %s/d7",
+			     MESHGATE_BIN, workdir), 2);
+	expect(out, "--attention 256: expected 0..255 seconds");
 	free(out);
 	assert_int_equal(run(&out, "%s network --data %s/d7 frobnicate", MESHGATE_BIN, workdir), 2);
 	expect(out, "unknown or incomplete command");
