@@ -44,6 +44,7 @@
 
 #include "mesh/addr.h"
 #include "mesh/crypto.h"
+#include "json_path.h"
 #include "netdb.h"
 #include "store.h"
 
@@ -56,7 +57,6 @@
 /* A network of 32767 one-element nodes with a few models each is some tens
  * of megabytes; anything far beyond is not a CDB. */
 #define CDB_FILE_MAX (64u << 20)
-#define PATH_LEN 160
 /* Values longer than this are described, not repeated: an address or a
  * vendor model id fits, a key misplaced into an address does not. */
 #define QUOTE_MAX 8
@@ -108,20 +108,6 @@ static int out_of_memory(const struct cdb_parse *p)
 	return -ENOMEM;
 }
 
-static const char *kind(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT: return "an object";
-	case JSON_ARRAY: return "an array";
-	case JSON_STRING: return "a string";
-	case JSON_INTEGER: return "an integer";
-	case JSON_REAL: return "a number with a fraction or exponent";
-	case JSON_TRUE: return "true";
-	case JSON_FALSE: return "false";
-	case JSON_NULL: return "null";
-	}
-	return "something else";
-}
 
 /* A string value as a message may show it: quoted when short and
  * printable, otherwise only its length. */
@@ -138,27 +124,6 @@ static const char *shown(const json_t *v, char buf[QUOTE_BUF])
 	else
 		snprintf(buf, QUOTE_BUF, "a string of %zu characters", json_string_length(v));
 	return buf;
-}
-
-/* A path too deep for PATH_LEN is cut short with "...": messages stay
- * readable, and nothing in the CDB nests that deep. */
-static void path_fits(char out[PATH_LEN], int n)
-{
-	if (n < 0 || n >= PATH_LEN)
-		memcpy(out + PATH_LEN - 4, "...", 4);
-}
-
-static void path_member(char out[PATH_LEN], const char *parent, const char *key)
-{
-	if (parent && *parent)
-		path_fits(out, snprintf(out, PATH_LEN, "%s.%s", parent, key));
-	else
-		path_fits(out, snprintf(out, PATH_LEN, "%s", key));
-}
-
-static void path_item(char out[PATH_LEN], const char *parent, size_t i)
-{
-	path_fits(out, snprintf(out, PATH_LEN, "%s[%zu]", parent, i));
 }
 
 /* --- hexadecimal --------------------------------------------------------- */
@@ -272,9 +237,9 @@ static bool is_date_time(const char *s)
 
 /* Member key of obj: *v is NULL when it is absent and optional. */
 static int lookup(const struct cdb_parse *p, json_t *obj, const char *parent, const char *key,
-		  bool required, json_t **v, char path[PATH_LEN])
+		  bool required, json_t **v, char path[JSON_PATH_LEN])
 {
-	path_member(path, parent, key);
+	json_path_member(path, parent, key);
 	*v = json_object_get(obj, key);
 	if (!*v && required)
 		return refuse(p, path, "required member is missing");
@@ -283,17 +248,17 @@ static int lookup(const struct cdb_parse *p, json_t *obj, const char *parent, co
 
 static int need_object(const struct cdb_parse *p, json_t *v, const char *path)
 {
-	return json_is_object(v) ? 0 : refuse(p, path, "expected an object, got %s", kind(v));
+	return json_is_object(v) ? 0 : refuse(p, path, "expected an object, got %s", json_kind_name(v));
 }
 
 static int need_array(const struct cdb_parse *p, json_t *v, const char *path)
 {
-	return json_is_array(v) ? 0 : refuse(p, path, "expected an array, got %s", kind(v));
+	return json_is_array(v) ? 0 : refuse(p, path, "expected an array, got %s", json_kind_name(v));
 }
 
 static int need_string(const struct cdb_parse *p, json_t *v, const char *path, const char *what)
 {
-	return json_is_string(v) ? 0 : refuse(p, path, "expected %s, got %s", what, kind(v));
+	return json_is_string(v) ? 0 : refuse(p, path, "expected %s, got %s", what, json_kind_name(v));
 }
 
 static int read_string(const struct cdb_parse *p, json_t *v, const char *path, char *out,
@@ -314,7 +279,7 @@ static int read_int(const struct cdb_parse *p, json_t *v, const char *path, json
 		    json_int_t hi, json_int_t *out)
 {
 	if (!json_is_integer(v))
-		return refuse(p, path, "expected an integer, got %s", kind(v));
+		return refuse(p, path, "expected an integer, got %s", json_kind_name(v));
 	*out = json_integer_value(v);
 	if (*out < lo || *out > hi)
 		return refuse(p, path, "%lld is out of range (%lld..%lld)", (long long)*out,
@@ -325,7 +290,7 @@ static int read_int(const struct cdb_parse *p, json_t *v, const char *path, json
 static int read_bool(const struct cdb_parse *p, json_t *v, const char *path, bool *out)
 {
 	if (!json_is_boolean(v))
-		return refuse(p, path, "expected true or false, got %s", kind(v));
+		return refuse(p, path, "expected true or false, got %s", json_kind_name(v));
 	*out = json_is_true(v);
 	return 0;
 }
@@ -424,7 +389,7 @@ static int read_date_time(const struct cdb_parse *p, json_t *v, const char *path
 static int field_string(const struct cdb_parse *p, json_t *obj, const char *parent,
 			const char *key, bool required, char *out, size_t size)
 {
-	char path[PATH_LEN];
+	char path[JSON_PATH_LEN];
 	json_t *v;
 	int rc = lookup(p, obj, parent, key, required, &v, path);
 
@@ -435,7 +400,7 @@ static int field_string(const struct cdb_parse *p, json_t *obj, const char *pare
 static int field_int(const struct cdb_parse *p, json_t *obj, const char *parent, const char *key,
 		     json_int_t lo, json_int_t hi, json_int_t *out)
 {
-	char path[PATH_LEN];
+	char path[JSON_PATH_LEN];
 	json_t *v;
 	int rc = lookup(p, obj, parent, key, true, &v, path);
 
@@ -468,7 +433,7 @@ static int field_u8(const struct cdb_parse *p, json_t *obj, const char *parent, 
 static int field_bool(const struct cdb_parse *p, json_t *obj, const char *parent,
 		      const char *key, bool required, bool *out, bool *present)
 {
-	char path[PATH_LEN];
+	char path[JSON_PATH_LEN];
 	json_t *v;
 	int rc = lookup(p, obj, parent, key, required, &v, path);
 
@@ -480,7 +445,7 @@ static int field_bool(const struct cdb_parse *p, json_t *obj, const char *parent
 static int field_hex16(const struct cdb_parse *p, json_t *obj, const char *parent,
 		       const char *key, uint16_t *out)
 {
-	char path[PATH_LEN];
+	char path[JSON_PATH_LEN];
 	json_t *v;
 	int rc = lookup(p, obj, parent, key, true, &v, path);
 
@@ -490,7 +455,7 @@ static int field_hex16(const struct cdb_parse *p, json_t *obj, const char *paren
 static int field_key(const struct cdb_parse *p, json_t *obj, const char *parent, const char *key,
 		     bool required, uint8_t out[16], bool *present)
 {
-	char path[PATH_LEN];
+	char path[JSON_PATH_LEN];
 	json_t *v;
 	int rc = lookup(p, obj, parent, key, required, &v, path);
 
@@ -502,7 +467,7 @@ static int field_key(const struct cdb_parse *p, json_t *obj, const char *parent,
 static int field_uuid(const struct cdb_parse *p, json_t *obj, const char *parent,
 		      const char *key, uint8_t out[16])
 {
-	char path[PATH_LEN];
+	char path[JSON_PATH_LEN];
 	json_t *v;
 	int rc = lookup(p, obj, parent, key, true, &v, path);
 
@@ -513,7 +478,7 @@ static int field_uuid(const struct cdb_parse *p, json_t *obj, const char *parent
 static int field_array(const struct cdb_parse *p, json_t *obj, const char *parent,
 		       const char *key, bool required, json_t **arr, size_t *n)
 {
-	char path[PATH_LEN];
+	char path[JSON_PATH_LEN];
 	int rc = lookup(p, obj, parent, key, required, arr, path);
 
 	*n = 0;
@@ -529,7 +494,7 @@ static int field_array(const struct cdb_parse *p, json_t *obj, const char *paren
 static int field_word(const struct cdb_parse *p, json_t *obj, const char *parent,
 		      const char *key, bool required, const char *const *words, int *out)
 {
-	char path[PATH_LEN], buf[QUOTE_BUF];
+	char path[JSON_PATH_LEN], buf[QUOTE_BUF];
 	json_t *v;
 	int rc = lookup(p, obj, parent, key, required, &v, path);
 
@@ -564,7 +529,7 @@ static const char *const security_words[] = { "insecure", "secure", NULL };
 static int parse_net_key(const struct cdb_parse *p, json_t *v, const char *path,
 			 struct netdb_net_key *k)
 {
-	char at[PATH_LEN];
+	char at[JSON_PATH_LEN];
 	json_t *ts;
 	int secure = 1;
 	int rc = need_object(p, v, path);
@@ -609,7 +574,7 @@ static int parse_app_key(const struct cdb_parse *p, json_t *v, const char *path,
 
 static int parse_net_keys(const struct cdb_parse *p, json_t *root, struct netdb *db)
 {
-	char path[PATH_LEN];
+	char path[JSON_PATH_LEN];
 	json_t *arr, *item;
 	size_t i, n;
 	int rc = field_array(p, root, NULL, "netKeys", true, &arr, &n);
@@ -622,7 +587,7 @@ static int parse_net_keys(const struct cdb_parse *p, json_t *root, struct netdb 
 		return rc;
 	db->n_net_keys = n;
 	json_array_foreach(arr, i, item) {
-		path_item(path, "netKeys", i);
+		json_path_item(path, "netKeys", i);
 		rc = parse_net_key(p, item, path, &db->net_keys[i]);
 		if (rc < 0)
 			return rc;
@@ -632,7 +597,7 @@ static int parse_net_keys(const struct cdb_parse *p, json_t *root, struct netdb 
 
 static int parse_app_keys(const struct cdb_parse *p, json_t *root, struct netdb *db)
 {
-	char path[PATH_LEN];
+	char path[JSON_PATH_LEN];
 	json_t *arr, *item;
 	size_t i, n;
 	int rc = field_array(p, root, NULL, "appKeys", true, &arr, &n);
@@ -643,7 +608,7 @@ static int parse_app_keys(const struct cdb_parse *p, json_t *root, struct netdb 
 		return rc;
 	db->n_app_keys = n;
 	json_array_foreach(arr, i, item) {
-		path_item(path, "appKeys", i);
+		json_path_item(path, "appKeys", i);
 		rc = parse_app_key(p, item, path, &db->app_keys[i]);
 		if (rc < 0)
 			return rc;
@@ -673,7 +638,7 @@ static const struct range_kind scene_ranges = {
 static int parse_range(const struct cdb_parse *p, json_t *v, const char *path,
 		       const struct range_kind *kind, struct netdb_range *r)
 {
-	char at[PATH_LEN];
+	char at[JSON_PATH_LEN];
 	int rc = need_object(p, v, path);
 
 	if (rc == 0)
@@ -683,12 +648,12 @@ static int parse_range(const struct cdb_parse *p, json_t *v, const char *path,
 	if (rc < 0)
 		return rc;
 	if (r->low < kind->min || r->low > kind->max) {
-		path_member(at, path, kind->low_key);
+		json_path_member(at, path, kind->low_key);
 		return refuse(p, at, "%04X is outside the %s (%04X..%04X)", r->low, kind->space,
 			      kind->min, kind->max);
 	}
 	if (r->high < r->low || r->high > kind->max) {
-		path_member(at, path, kind->high_key);
+		json_path_member(at, path, kind->high_key);
 		return refuse(p, at, "%04X is below %s %04X or outside the %s (..%04X)", r->high,
 			      kind->low_key, r->low, kind->space, kind->max);
 	}
@@ -699,18 +664,18 @@ static int parse_ranges(const struct cdb_parse *p, json_t *prov, const char *par
 			const struct range_kind *kind, bool required, struct netdb_range *out,
 			size_t *n_out)
 {
-	char path[PATH_LEN], at[PATH_LEN];
+	char path[JSON_PATH_LEN], at[JSON_PATH_LEN];
 	json_t *arr, *item;
 	size_t i, n;
 	int rc = field_array(p, prov, parent, kind->member, required, &arr, &n);
 
 	if (rc < 0)
 		return rc;
-	path_member(path, parent, kind->member);
+	json_path_member(path, parent, kind->member);
 	if (n > NETDB_RANGES_MAX)
 		return refuse(p, path, "%zu ranges, at most %d", n, NETDB_RANGES_MAX);
 	json_array_foreach(arr, i, item) {
-		path_item(at, path, i);
+		json_path_item(at, path, i);
 		rc = parse_range(p, item, at, kind, &out[i]);
 		if (rc < 0)
 			return rc;
@@ -741,7 +706,7 @@ static int parse_provisioner(const struct cdb_parse *p, json_t *v, const char *p
 
 static int parse_provisioners(const struct cdb_parse *p, json_t *root, struct netdb *db)
 {
-	char path[PATH_LEN];
+	char path[JSON_PATH_LEN];
 	json_t *arr, *item;
 	size_t i, n;
 	int rc = field_array(p, root, NULL, "provisioners", true, &arr, &n);
@@ -752,7 +717,7 @@ static int parse_provisioners(const struct cdb_parse *p, json_t *root, struct ne
 		return rc;
 	db->n_provisioners = n;
 	json_array_foreach(arr, i, item) {
-		path_item(path, "provisioners", i);
+		json_path_item(path, "provisioners", i);
 		rc = parse_provisioner(p, item, path, &db->provisioners[i]);
 		if (rc < 0)
 			return rc;
@@ -765,7 +730,7 @@ static int parse_provisioners(const struct cdb_parse *p, json_t *root, struct ne
 static int parse_model_id(const struct cdb_parse *p, json_t *model, const char *parent,
 			  struct netdb_model *m)
 {
-	char path[PATH_LEN], buf[QUOTE_BUF];
+	char path[JSON_PATH_LEN], buf[QUOTE_BUF];
 	const char *s;
 	json_t *v;
 	size_t len;
@@ -787,7 +752,7 @@ static int parse_model_id(const struct cdb_parse *p, json_t *model, const char *
 static int parse_subscribe(const struct cdb_parse *p, json_t *model, const char *parent,
 			   struct netdb_model *m)
 {
-	char path[PATH_LEN], at[PATH_LEN], buf[QUOTE_BUF];
+	char path[JSON_PATH_LEN], at[JSON_PATH_LEN], buf[QUOTE_BUF];
 	json_t *arr, *item;
 	size_t i, n;
 	int rc = field_array(p, model, parent, "subscribe", false, &arr, &n);
@@ -797,9 +762,9 @@ static int parse_subscribe(const struct cdb_parse *p, json_t *model, const char 
 	if (rc < 0)
 		return rc;
 	m->n_subscribe = n;
-	path_member(path, parent, "subscribe");
+	json_path_member(path, parent, "subscribe");
 	json_array_foreach(arr, i, item) {
-		path_item(at, path, i);
+		json_path_item(at, path, i);
 		rc = read_address(p, item, at, &m->subscribe[i]);
 		if (rc < 0)
 			return rc;
@@ -813,7 +778,7 @@ static int parse_subscribe(const struct cdb_parse *p, json_t *model, const char 
 static int parse_bind(const struct cdb_parse *p, json_t *model, const char *parent,
 		      struct netdb_model *m)
 {
-	char path[PATH_LEN], at[PATH_LEN];
+	char path[JSON_PATH_LEN], at[JSON_PATH_LEN];
 	json_t *arr, *item;
 	json_int_t index;
 	size_t i, n;
@@ -824,9 +789,9 @@ static int parse_bind(const struct cdb_parse *p, json_t *model, const char *pare
 	if (rc < 0)
 		return rc;
 	m->n_bind = n;
-	path_member(path, parent, "bind");
+	json_path_member(path, parent, "bind");
 	json_array_foreach(arr, i, item) {
-		path_item(at, path, i);
+		json_path_item(at, path, i);
 		rc = read_int(p, item, at, 0, KEY_INDEX_MAX, &index);
 		if (rc < 0)
 			return rc;
@@ -838,7 +803,7 @@ static int parse_bind(const struct cdb_parse *p, json_t *model, const char *pare
 static int parse_publish_period(const struct cdb_parse *p, json_t *pub, const char *parent,
 				struct netdb_publish *out)
 {
-	char path[PATH_LEN], at[PATH_LEN];
+	char path[JSON_PATH_LEN], at[JSON_PATH_LEN];
 	json_int_t resolution;
 	json_t *v;
 	int rc = lookup(p, pub, parent, "period", true, &v, path);
@@ -853,7 +818,7 @@ static int parse_publish_period(const struct cdb_parse *p, json_t *pub, const ch
 		return rc;
 	if (resolution != 100 && resolution != 1000 && resolution != 10000 &&
 	    resolution != 600000) {
-		path_member(at, path, "resolution");
+		json_path_member(at, path, "resolution");
 		return refuse(p, at, "%lld ms is not a step resolution (100, 1000, 10000 or "
 			      "600000)", (long long)resolution);
 	}
@@ -864,7 +829,7 @@ static int parse_publish_period(const struct cdb_parse *p, json_t *pub, const ch
 static int parse_publish_retransmit(const struct cdb_parse *p, json_t *pub, const char *parent,
 				    struct netdb_publish *out)
 {
-	char path[PATH_LEN], at[PATH_LEN];
+	char path[JSON_PATH_LEN], at[JSON_PATH_LEN];
 	json_t *v;
 	int rc = lookup(p, pub, parent, "retransmit", true, &v, path);
 
@@ -875,7 +840,7 @@ static int parse_publish_retransmit(const struct cdb_parse *p, json_t *pub, cons
 	if (rc == 0)
 		rc = field_u16(p, v, path, "interval", 50, 1600, &out->retransmit_interval_ms);
 	if (rc == 0 && out->retransmit_interval_ms % 50) {
-		path_member(at, path, "interval");
+		json_path_member(at, path, "interval");
 		return refuse(p, at, "%u ms is not a multiple of 50 ms",
 			      out->retransmit_interval_ms);
 	}
@@ -885,7 +850,7 @@ static int parse_publish_retransmit(const struct cdb_parse *p, json_t *pub, cons
 static int parse_publish(const struct cdb_parse *p, json_t *model, const char *parent,
 			 struct netdb_model *m)
 {
-	char path[PATH_LEN], at[PATH_LEN];
+	char path[JSON_PATH_LEN], at[JSON_PATH_LEN];
 	json_int_t ttl = 0;
 	json_t *v = NULL, *addr = NULL;
 	int rc = lookup(p, model, parent, "publish", false, &v, path);
@@ -903,7 +868,7 @@ static int parse_publish(const struct cdb_parse *p, json_t *model, const char *p
 	if (rc == 0)
 		rc = field_int(p, v, path, "ttl", 0, PUBLISH_TTL_DEFAULT, &ttl);
 	if (rc == 0 && ttl > TTL_MAX && ttl != PUBLISH_TTL_DEFAULT) {
-		path_member(at, path, "ttl");
+		json_path_member(at, path, "ttl");
 		return refuse(p, at, "%lld is not a TTL (0..127, or 255 for the default)",
 			      (long long)ttl);
 	}
@@ -936,7 +901,7 @@ static int parse_model(const struct cdb_parse *p, json_t *v, const char *path,
 static int parse_element(const struct cdb_parse *p, json_t *v, const char *path, size_t position,
 			 struct netdb_element *el)
 {
-	char at[PATH_LEN], models_path[PATH_LEN];
+	char at[JSON_PATH_LEN], models_path[JSON_PATH_LEN];
 	json_t *arr, *item;
 	size_t i, n;
 	int rc = need_object(p, v, path);
@@ -946,7 +911,7 @@ static int parse_element(const struct cdb_parse *p, json_t *v, const char *path,
 	if (rc == 0)
 		rc = field_u8(p, v, path, "index", 0, 255, &el->index);
 	if (rc == 0 && el->index != position) {
-		path_member(at, path, "index");
+		json_path_member(at, path, "index");
 		return refuse(p, at, "%u, but it is element %zu of the node", el->index, position);
 	}
 	if (rc == 0)
@@ -958,9 +923,9 @@ static int parse_element(const struct cdb_parse *p, json_t *v, const char *path,
 	if (rc < 0)
 		return rc;
 	el->n_models = n;
-	path_member(models_path, path, "models");
+	json_path_member(models_path, path, "models");
 	json_array_foreach(arr, i, item) {
-		path_item(at, models_path, i);
+		json_path_item(at, models_path, i);
 		rc = parse_model(p, item, at, &el->models[i]);
 		if (rc < 0)
 			return rc;
@@ -971,14 +936,14 @@ static int parse_element(const struct cdb_parse *p, json_t *v, const char *path,
 static int parse_elements(const struct cdb_parse *p, json_t *node, const char *parent,
 			  struct netdb_node *out)
 {
-	char path[PATH_LEN], at[PATH_LEN];
+	char path[JSON_PATH_LEN], at[JSON_PATH_LEN];
 	json_t *arr, *item;
 	size_t i, n;
 	int rc = field_array(p, node, parent, "elements", true, &arr, &n);
 
 	if (rc < 0)
 		return rc;
-	path_member(path, parent, "elements");
+	json_path_member(path, parent, "elements");
 	if (n == 0)
 		return refuse(p, path, "empty: a node has at least one element");
 	if (n > 255)
@@ -988,7 +953,7 @@ static int parse_elements(const struct cdb_parse *p, json_t *node, const char *p
 		return rc;
 	out->n_elements = n;
 	json_array_foreach(arr, i, item) {
-		path_item(at, path, i);
+		json_path_item(at, path, i);
 		rc = parse_element(p, item, at, i, &out->elements[i]);
 		if (rc < 0)
 			return rc;
@@ -1001,7 +966,7 @@ static int parse_elements(const struct cdb_parse *p, json_t *node, const char *p
 static int parse_key_refs(const struct cdb_parse *p, json_t *node, const char *parent,
 			  const char *key, struct netdb_key_ref **refs, size_t *n_refs)
 {
-	char path[PATH_LEN], at[PATH_LEN];
+	char path[JSON_PATH_LEN], at[JSON_PATH_LEN];
 	json_t *arr, *item;
 	size_t i, n;
 	int rc = field_array(p, node, parent, key, true, &arr, &n);
@@ -1011,9 +976,9 @@ static int parse_key_refs(const struct cdb_parse *p, json_t *node, const char *p
 	if (rc < 0)
 		return rc;
 	*n_refs = n;
-	path_member(path, parent, key);
+	json_path_member(path, parent, key);
 	json_array_foreach(arr, i, item) {
-		path_item(at, path, i);
+		json_path_item(at, path, i);
 		rc = need_object(p, item, at);
 		if (rc == 0)
 			rc = field_u16(p, item, at, "index", 0, KEY_INDEX_MAX, &(*refs)[i].index);
@@ -1039,10 +1004,10 @@ static int parse_node_ids(const struct cdb_parse *p, json_t *node, const char *p
 	if (present == 0)
 		return 0;
 	for (size_t i = 0; i < 4; i++) {
-		char path[PATH_LEN];
+		char path[JSON_PATH_LEN];
 
 		if (present < 4 && !json_object_get(node, names[i])) {
-			path_member(path, parent, names[i]);
+			json_path_member(path, parent, names[i]);
 			return refuse(p, path, "missing, while some of cid, pid, vid and crpl "
 				      "are given (they come together from the Composition Data)");
 		}
@@ -1060,7 +1025,7 @@ static int parse_features(const struct cdb_parse *p, json_t *node, const char *p
 	static const char *const names[] = { "relay", "proxy", "friend", "lowPower" };
 	enum netdb_feature *const states[] = { &out->relay, &out->proxy, &out->friend_,
 					       &out->low_power };
-	char path[PATH_LEN], at[PATH_LEN];
+	char path[JSON_PATH_LEN], at[JSON_PATH_LEN];
 	json_int_t state;
 	json_t *v, *f;
 	int rc = lookup(p, node, parent, "features", false, &v, path);
@@ -1086,7 +1051,7 @@ static int parse_features(const struct cdb_parse *p, json_t *node, const char *p
 static int parse_transmit(const struct cdb_parse *p, json_t *node, const char *parent,
 			  const char *key, struct netdb_transmit *out)
 {
-	char path[PATH_LEN], at[PATH_LEN];
+	char path[JSON_PATH_LEN], at[JSON_PATH_LEN];
 	json_int_t count, interval;
 	json_t *v;
 	int rc = lookup(p, node, parent, key, false, &v, path);
@@ -1101,7 +1066,7 @@ static int parse_transmit(const struct cdb_parse *p, json_t *node, const char *p
 	if (rc < 0 || count == 0 || interval == 0)
 		return rc;
 	if (interval % 10) {
-		path_member(at, path, "interval");
+		json_path_member(at, path, "interval");
 		return refuse(p, at, "%lld ms is not a multiple of 10 ms", (long long)interval);
 	}
 	out->present = true;
@@ -1113,7 +1078,7 @@ static int parse_transmit(const struct cdb_parse *p, json_t *node, const char *p
 static int parse_node_settings(const struct cdb_parse *p, json_t *node, const char *parent,
 			       struct netdb_node *out)
 {
-	char path[PATH_LEN];
+	char path[JSON_PATH_LEN];
 	json_int_t ttl;
 	json_t *v;
 	int rc = field_bool(p, node, parent, "secureNetworkBeacon", false,
@@ -1142,16 +1107,16 @@ static const char *const heartbeat_feature_words[] = { "relay", "proxy", "friend
 static int parse_heartbeat_features(const struct cdb_parse *p, json_t *pub, const char *parent,
 				    uint16_t *features)
 {
-	char path[PATH_LEN], at[PATH_LEN], buf[QUOTE_BUF];
+	char path[JSON_PATH_LEN], at[JSON_PATH_LEN], buf[QUOTE_BUF];
 	json_t *arr, *item;
 	size_t i, n;
 	int rc = field_array(p, pub, parent, "features", true, &arr, &n);
 
-	path_member(path, parent, "features");
+	json_path_member(path, parent, "features");
 	json_array_foreach(arr, i, item) {
 		int w = 0;
 
-		path_item(at, path, i);
+		json_path_item(at, path, i);
 		rc = need_string(p, item, at, "a feature name");
 		if (rc < 0)
 			return rc;
@@ -1169,7 +1134,7 @@ static int parse_heartbeat_features(const struct cdb_parse *p, json_t *pub, cons
 static int parse_heartbeat_pub(const struct cdb_parse *p, json_t *node, const char *parent,
 			       struct netdb_heartbeat_pub *out)
 {
-	char path[PATH_LEN], at[PATH_LEN], buf[QUOTE_BUF];
+	char path[JSON_PATH_LEN], at[JSON_PATH_LEN], buf[QUOTE_BUF];
 	json_int_t period;
 	json_t *v = NULL, *addr = NULL;
 	int rc = lookup(p, node, parent, "heartbeatPub", false, &v, path);
@@ -1188,7 +1153,7 @@ static int parse_heartbeat_pub(const struct cdb_parse *p, json_t *node, const ch
 	if (rc == 0)
 		rc = field_int(p, v, path, "period", 0, HEARTBEAT_PERIOD_MAX, &period);
 	if (rc == 0 && (period & (period - 1))) {
-		path_member(at, path, "period");
+		json_path_member(at, path, "period");
 		return refuse(p, at, "%lld s is not 0 or a power of 2", (long long)period);
 	}
 	out->period_s = (uint32_t)period;
@@ -1204,7 +1169,7 @@ static int parse_heartbeat_pub(const struct cdb_parse *p, json_t *node, const ch
 static int parse_heartbeat_sub_entry(const struct cdb_parse *p, json_t *v, const char *path,
 				     struct netdb_heartbeat_sub *out)
 {
-	char at[PATH_LEN], buf[QUOTE_BUF];
+	char at[JSON_PATH_LEN], buf[QUOTE_BUF];
 	json_t *src = NULL, *dst = NULL;
 	int rc = need_object(p, v, path);
 
@@ -1227,7 +1192,7 @@ static int parse_heartbeat_sub_entry(const struct cdb_parse *p, json_t *v, const
 static int parse_heartbeat_sub(const struct cdb_parse *p, json_t *node, const char *parent,
 			       struct netdb_node *out)
 {
-	char path[PATH_LEN], at[PATH_LEN];
+	char path[JSON_PATH_LEN], at[JSON_PATH_LEN];
 	json_t *v, *item;
 	size_t i, n;
 	int rc = lookup(p, node, parent, "heartbeatSub", false, &v, path);
@@ -1236,7 +1201,7 @@ static int parse_heartbeat_sub(const struct cdb_parse *p, json_t *node, const ch
 		return rc;
 	if (!json_is_object(v) && !json_is_array(v))
 		return refuse(p, path, "expected an object (or an array of them), got %s",
-			      kind(v));
+			      json_kind_name(v));
 	n = json_is_object(v) ? 1 : json_array_size(v);
 	rc = alloc_entries(p, n, sizeof(*out->heartbeat_sub), (void **)&out->heartbeat_sub);
 	if (rc < 0)
@@ -1245,7 +1210,7 @@ static int parse_heartbeat_sub(const struct cdb_parse *p, json_t *node, const ch
 	if (json_is_object(v))
 		return parse_heartbeat_sub_entry(p, v, path, &out->heartbeat_sub[0]);
 	json_array_foreach(v, i, item) {
-		path_item(at, path, i);
+		json_path_item(at, path, i);
 		rc = parse_heartbeat_sub_entry(p, item, at, &out->heartbeat_sub[i]);
 		if (rc < 0)
 			return rc;
@@ -1256,7 +1221,7 @@ static int parse_heartbeat_sub(const struct cdb_parse *p, json_t *node, const ch
 static int parse_node_identity(const struct cdb_parse *p, json_t *v, const char *path,
 			       struct netdb_node *node)
 {
-	char at[PATH_LEN];
+	char at[JSON_PATH_LEN];
 	json_t *addr = NULL;
 	int secure = 1;
 	int rc = field_uuid(p, v, path, "UUID", node->uuid);
@@ -1307,7 +1272,7 @@ static int parse_node(const struct cdb_parse *p, json_t *v, const char *path,
 
 static int parse_nodes(const struct cdb_parse *p, json_t *root, struct netdb *db)
 {
-	char path[PATH_LEN];
+	char path[JSON_PATH_LEN];
 	json_t *arr, *item;
 	size_t i, n;
 	int rc = field_array(p, root, NULL, "nodes", true, &arr, &n);
@@ -1318,7 +1283,7 @@ static int parse_nodes(const struct cdb_parse *p, json_t *root, struct netdb *db
 		return rc;
 	db->n_nodes = n;
 	json_array_foreach(arr, i, item) {
-		path_item(path, "nodes", i);
+		json_path_item(path, "nodes", i);
 		rc = parse_node(p, item, path, &db->nodes[i]);
 		if (rc < 0)
 			return rc;
@@ -1331,7 +1296,7 @@ static int parse_nodes(const struct cdb_parse *p, json_t *root, struct netdb *db
 static int parse_group(const struct cdb_parse *p, json_t *v, const char *path,
 		       struct netdb_group *g)
 {
-	char at[PATH_LEN], buf[QUOTE_BUF];
+	char at[JSON_PATH_LEN], buf[QUOTE_BUF];
 	struct netdb_address parent = { 0 };
 	json_t *addr = NULL;
 	int rc = need_object(p, v, path);
@@ -1366,7 +1331,7 @@ static int parse_group(const struct cdb_parse *p, json_t *v, const char *path,
 static int parse_unicast_list(const struct cdb_parse *p, json_t *obj, const char *parent,
 			      const char *key, bool required, uint16_t **out, size_t *n_out)
 {
-	char path[PATH_LEN], at[PATH_LEN];
+	char path[JSON_PATH_LEN], at[JSON_PATH_LEN];
 	json_t *arr, *item;
 	size_t i, n;
 	int rc = field_array(p, obj, parent, key, required, &arr, &n);
@@ -1376,9 +1341,9 @@ static int parse_unicast_list(const struct cdb_parse *p, json_t *obj, const char
 	if (rc < 0)
 		return rc;
 	*n_out = n;
-	path_member(path, parent, key);
+	json_path_member(path, parent, key);
 	json_array_foreach(arr, i, item) {
-		path_item(at, path, i);
+		json_path_item(at, path, i);
 		rc = read_unicast(p, item, at, &(*out)[i]);
 		if (rc < 0)
 			return rc;
@@ -1389,7 +1354,7 @@ static int parse_unicast_list(const struct cdb_parse *p, json_t *obj, const char
 static int parse_scene(const struct cdb_parse *p, json_t *v, const char *path,
 		       struct netdb_scene *s)
 {
-	char at[PATH_LEN];
+	char at[JSON_PATH_LEN];
 	int rc = need_object(p, v, path);
 
 	if (rc == 0)
@@ -1397,7 +1362,7 @@ static int parse_scene(const struct cdb_parse *p, json_t *v, const char *path,
 	if (rc == 0)
 		rc = field_hex16(p, v, path, "number", &s->number);
 	if (rc == 0 && s->number == 0) {
-		path_member(at, path, "number");
+		json_path_member(at, path, "number");
 		return refuse(p, at, "\"0000\" is not a scene number (0001..FFFF)");
 	}
 	if (rc == 0)
@@ -1424,7 +1389,7 @@ static int parse_exclusion(const struct cdb_parse *p, json_t *v, const char *pat
 /* The optional top-level lists: groups, scenes, networkExclusions. */
 static int parse_groups(const struct cdb_parse *p, json_t *root, struct netdb *db)
 {
-	char path[PATH_LEN];
+	char path[JSON_PATH_LEN];
 	json_t *arr, *item;
 	size_t i, n;
 	int rc = field_array(p, root, NULL, "groups", false, &arr, &n);
@@ -1435,7 +1400,7 @@ static int parse_groups(const struct cdb_parse *p, json_t *root, struct netdb *d
 		return rc;
 	db->n_groups = n;
 	json_array_foreach(arr, i, item) {
-		path_item(path, "groups", i);
+		json_path_item(path, "groups", i);
 		rc = parse_group(p, item, path, &db->groups[i]);
 		if (rc < 0)
 			return rc;
@@ -1445,7 +1410,7 @@ static int parse_groups(const struct cdb_parse *p, json_t *root, struct netdb *d
 
 static int parse_scenes(const struct cdb_parse *p, json_t *root, struct netdb *db)
 {
-	char path[PATH_LEN];
+	char path[JSON_PATH_LEN];
 	json_t *arr, *item;
 	size_t i, n;
 	int rc = field_array(p, root, NULL, "scenes", false, &arr, &n);
@@ -1456,7 +1421,7 @@ static int parse_scenes(const struct cdb_parse *p, json_t *root, struct netdb *d
 		return rc;
 	db->n_scenes = n;
 	json_array_foreach(arr, i, item) {
-		path_item(path, "scenes", i);
+		json_path_item(path, "scenes", i);
 		rc = parse_scene(p, item, path, &db->scenes[i]);
 		if (rc < 0)
 			return rc;
@@ -1466,7 +1431,7 @@ static int parse_scenes(const struct cdb_parse *p, json_t *root, struct netdb *d
 
 static int parse_exclusions(const struct cdb_parse *p, json_t *root, struct netdb *db)
 {
-	char path[PATH_LEN];
+	char path[JSON_PATH_LEN];
 	json_t *arr, *item;
 	size_t i, n;
 	int rc = field_array(p, root, NULL, "networkExclusions", false, &arr, &n);
@@ -1477,7 +1442,7 @@ static int parse_exclusions(const struct cdb_parse *p, json_t *root, struct netd
 		return rc;
 	db->n_exclusions = n;
 	json_array_foreach(arr, i, item) {
-		path_item(path, "networkExclusions", i);
+		json_path_item(path, "networkExclusions", i);
 		rc = parse_exclusion(p, item, path, &db->exclusions[i]);
 		if (rc < 0)
 			return rc;
@@ -1505,7 +1470,7 @@ static int parse_header(const struct cdb_parse *p, json_t *root)
 
 static int parse_self(const struct cdb_parse *p, json_t *root, struct netdb *db)
 {
-	char path[PATH_LEN];
+	char path[JSON_PATH_LEN];
 	json_t *v;
 	int rc = lookup(p, root, NULL, SELF_MEMBER, false, &v, path);
 
@@ -1514,13 +1479,13 @@ static int parse_self(const struct cdb_parse *p, json_t *root, struct netdb *db)
 
 static int parse_root(const struct cdb_parse *p, json_t *root, struct netdb *db)
 {
-	char path[PATH_LEN];
+	char path[JSON_PATH_LEN];
 	json_t *v;
 	int rc;
 
 	if (!json_is_object(root))
 		return refuse(p, NULL, "expected a JSON object at the top level, got %s",
-			      kind(root));
+			      json_kind_name(root));
 	rc = parse_header(p, root);
 	if (rc == 0)
 		rc = field_uuid(p, root, NULL, "meshUUID", db->mesh_uuid);
@@ -1556,7 +1521,7 @@ static int parse_root(const struct cdb_parse *p, json_t *root, struct netdb *db)
 
 static int check_net_keys(const struct cdb_parse *p, const struct netdb *db)
 {
-	char path[PATH_LEN];
+	char path[JSON_PATH_LEN];
 
 	for (size_t i = 0; i < db->n_net_keys; i++) {
 		for (size_t j = 0; j < i; j++) {
@@ -1572,7 +1537,7 @@ static int check_net_keys(const struct cdb_parse *p, const struct netdb *db)
 
 static int check_app_keys(const struct cdb_parse *p, const struct netdb *db)
 {
-	char path[PATH_LEN];
+	char path[JSON_PATH_LEN];
 
 	for (size_t i = 0; i < db->n_app_keys; i++) {
 		const struct netdb_app_key *k = &db->app_keys[i];
@@ -1595,7 +1560,7 @@ static int check_app_keys(const struct cdb_parse *p, const struct netdb *db)
 
 static int check_provisioners(const struct cdb_parse *p, const struct netdb *db)
 {
-	char path[PATH_LEN];
+	char path[JSON_PATH_LEN];
 
 	for (size_t i = 0; i < db->n_provisioners; i++) {
 		for (size_t j = 0; j < i; j++) {
@@ -1613,7 +1578,7 @@ static int check_key_refs(const struct cdb_parse *p, const struct netdb *db, siz
 			  const char *member, const struct netdb_key_ref *refs, size_t n,
 			  bool app)
 {
-	char path[PATH_LEN];
+	char path[JSON_PATH_LEN];
 
 	for (size_t i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "nodes[%zu].%s[%zu].index", node, member, i);
@@ -1631,7 +1596,7 @@ static int check_key_refs(const struct cdb_parse *p, const struct netdb *db, siz
 static int check_models(const struct cdb_parse *p, const struct netdb *db, size_t node,
 			const struct netdb_element *el)
 {
-	char path[PATH_LEN];
+	char path[JSON_PATH_LEN];
 
 	for (size_t m = 0; m < el->n_models; m++) {
 		const struct netdb_model *model = &el->models[m];
@@ -1665,7 +1630,7 @@ static bool node_has_net_key(const struct netdb_node *n, uint16_t index)
 static int check_node_refs(const struct cdb_parse *p, const struct netdb *db, size_t i)
 {
 	const struct netdb_node *n = &db->nodes[i];
-	char path[PATH_LEN];
+	char path[JSON_PATH_LEN];
 	int rc = check_key_refs(p, db, i, "netKeys", n->net_keys, n->n_net_keys, false);
 
 	if (rc == 0)
@@ -1700,7 +1665,7 @@ static int compare_spans(const void *a, const void *b)
 static int check_node_spans(const struct cdb_parse *p, const struct netdb *db)
 {
 	struct node_span *spans;
-	char path[PATH_LEN];
+	char path[JSON_PATH_LEN];
 	int rc = 0;
 
 	if (db->n_nodes == 0)
@@ -1739,7 +1704,7 @@ static int check_node_spans(const struct cdb_parse *p, const struct netdb *db)
 
 static int check_nodes(const struct cdb_parse *p, const struct netdb *db)
 {
-	char path[PATH_LEN];
+	char path[JSON_PATH_LEN];
 	int rc = 0;
 
 	for (size_t i = 0; i < db->n_nodes && rc == 0; i++) {
@@ -1763,7 +1728,7 @@ static bool same_address(const struct netdb_address *a, const struct netdb_addre
 
 static int check_groups_and_scenes(const struct cdb_parse *p, const struct netdb *db)
 {
-	char path[PATH_LEN];
+	char path[JSON_PATH_LEN];
 
 	for (size_t i = 0; i < db->n_groups; i++) {
 		for (size_t j = 0; j < i; j++) {

@@ -29,6 +29,7 @@
 #include "mesh/addr.h"
 #include "mesh/seq.h"
 #include "netdb.h"
+#include "json_path.h"
 #include "runtime_state.h"
 #include "store.h"
 
@@ -41,7 +42,6 @@
 #define IV_INDEX_MAX 0xffffffffu
 /* "rpl[1023]" and a member name below it, with room to spare. */
 #define ENTRY_PATH_MAX 32
-#define JSON_PATH_MAX 64
 /* A data directory (netdb.h keeps it in 4096 octets) and a file name. */
 #define STATE_PATH_MAX (4096 + 32)
 /* How much of a bad string value a message repeats. */
@@ -79,20 +79,6 @@ static int invalid(const struct state_parse *ps, const char *path, const char *f
 	return -EINVAL;
 }
 
-static const char *json_kind(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT: return "an object";
-	case JSON_ARRAY: return "an array";
-	case JSON_STRING: return "a string";
-	case JSON_INTEGER: return "an integer";
-	case JSON_REAL: return "a number with a fraction or exponent";
-	case JSON_TRUE: return "true";
-	case JSON_FALSE: return "false";
-	case JSON_NULL: return "null";
-	}
-	return "something else";
-}
 
 /* A short, printable rendering of a string from the file: it goes into a
  * log line, so no control characters and no unbounded length. */
@@ -133,40 +119,31 @@ static int check_members(const struct state_parse *ps, json_t *obj, const char *
 	return 0;
 }
 
-/* path of a member: "ivIndex" at the top, "rpl[3].seq" below. */
-static void member_path(char out[JSON_PATH_MAX], const char *parent, const char *key)
-{
-	if (parent && *parent)
-		snprintf(out, JSON_PATH_MAX, "%s.%s", parent, key);
-	else
-		snprintf(out, JSON_PATH_MAX, "%s", key);
-}
-
 static int get_member(const struct state_parse *ps, json_t *obj, const char *parent,
 		      const char *key, json_t **value)
 {
-	char path[JSON_PATH_MAX];
+	char path[JSON_PATH_LEN];
 
 	*value = json_object_get(obj, key);
 	if (*value)
 		return 0;
-	member_path(path, parent, key);
+	json_path_member(path, parent, key);
 	return invalid(ps, path, "required member is missing");
 }
 
 static int get_uint(const struct state_parse *ps, json_t *obj, const char *parent,
 		    const char *key, uint32_t max, uint32_t *out)
 {
-	char path[JSON_PATH_MAX];
+	char path[JSON_PATH_LEN];
 	json_int_t v;
 	json_t *value;
 	int rc = get_member(ps, obj, parent, key, &value);
 
 	if (rc < 0)
 		return rc;
-	member_path(path, parent, key);
+	json_path_member(path, parent, key);
 	if (!json_is_integer(value))
-		return invalid(ps, path, "expected an integer, got %s", json_kind(value));
+		return invalid(ps, path, "expected an integer, got %s", json_kind_name(value));
 	v = json_integer_value(value);
 	if (v < 0 || (unsigned long long)v > max)
 		return invalid(ps, path, "%lld is out of range (0..%lu)", (long long)v,
@@ -178,15 +155,15 @@ static int get_uint(const struct state_parse *ps, json_t *obj, const char *paren
 static int get_bool(const struct state_parse *ps, json_t *obj, const char *parent,
 		    const char *key, bool *out)
 {
-	char path[JSON_PATH_MAX];
+	char path[JSON_PATH_LEN];
 	json_t *value;
 	int rc = get_member(ps, obj, parent, key, &value);
 
 	if (rc < 0)
 		return rc;
-	member_path(path, parent, key);
+	json_path_member(path, parent, key);
 	if (!json_is_boolean(value))
-		return invalid(ps, path, "expected true or false, got %s", json_kind(value));
+		return invalid(ps, path, "expected true or false, got %s", json_kind_name(value));
 	*out = json_is_true(value);
 	return 0;
 }
@@ -224,17 +201,17 @@ static bool parse_hex16(const char *text, size_t len, uint16_t *out)
 static int get_unicast(const struct state_parse *ps, json_t *obj, const char *parent,
 		       const char *key, uint16_t *out)
 {
-	char path[JSON_PATH_MAX], quoted[QUOTE_MAX + 4];
+	char path[JSON_PATH_LEN], quoted[QUOTE_MAX + 4];
 	uint16_t addr;
 	json_t *value;
 	int rc = get_member(ps, obj, parent, key, &value);
 
 	if (rc < 0)
 		return rc;
-	member_path(path, parent, key);
+	json_path_member(path, parent, key);
 	if (!json_is_string(value))
 		return invalid(ps, path, "expected an address as a string of 4 hexadecimal "
-			       "digits, got %s", json_kind(value));
+			       "digits, got %s", json_kind_name(value));
 	quote_short(json_string_value(value), json_string_length(value), quoted);
 	if (!parse_hex16(json_string_value(value), json_string_length(value), &addr))
 		return invalid(ps, path, "\"%s\" is not an address of 4 hexadecimal digits",
@@ -254,7 +231,7 @@ static int parse_rpl_entry(const struct state_parse *ps, json_t *item, const cha
 	int rc;
 
 	if (!json_is_object(item))
-		return invalid(ps, path, "expected an object, got %s", json_kind(item));
+		return invalid(ps, path, "expected an object, got %s", json_kind_name(item));
 	rc = check_members(ps, item, path, members);
 	if (rc == 0)
 		rc = get_unicast(ps, item, path, "src", &e->src);
@@ -273,7 +250,7 @@ static int check_rpl_unique(const struct state_parse *ps, const struct runtime_s
 	for (size_t i = 0; i < s->n_rpl; i++) {
 		uint16_t src = s->rpl[i].src;
 		size_t first = 0;
-		char path[JSON_PATH_MAX];
+		char path[JSON_PATH_LEN];
 
 		if (!(seen[src / 8] & (1u << (src % 8)))) {
 			seen[src / 8] |= (uint8_t)(1u << (src % 8));
@@ -296,7 +273,7 @@ static int parse_rpl(const struct state_parse *ps, json_t *root, struct runtime_
 	if (rc < 0)
 		return rc;
 	if (!json_is_array(array))
-		return invalid(ps, "rpl", "expected an array, got %s", json_kind(array));
+		return invalid(ps, "rpl", "expected an array, got %s", json_kind_name(array));
 	if (json_array_size(array) > RUNTIME_RPL_MAX)
 		return invalid(ps, "rpl", "%zu entries, at most %d", json_array_size(array),
 			       RUNTIME_RPL_MAX);
@@ -320,7 +297,7 @@ static int parse_root(const struct state_parse *ps, json_t *root, struct runtime
 
 	if (!json_is_object(root))
 		return invalid(ps, NULL, "expected a JSON object at the top level, got %s",
-			       json_kind(root));
+			       json_kind_name(root));
 	rc = check_members(ps, root, NULL, members);
 	if (rc == 0)
 		rc = get_uint(ps, root, NULL, "ivIndex", IV_INDEX_MAX, &s->iv_index);
@@ -379,7 +356,7 @@ static int check_state(const struct state_parse *ps, const struct runtime_state 
 	if (s->n_rpl > RUNTIME_RPL_MAX)
 		return invalid(ps, "rpl", "%zu entries, at most %d", s->n_rpl, RUNTIME_RPL_MAX);
 	for (size_t i = 0; i < s->n_rpl; i++) {
-		char path[JSON_PATH_MAX];
+		char path[JSON_PATH_LEN];
 
 		if (!mesh_addr_is_unicast(s->rpl[i].src)) {
 			snprintf(path, sizeof(path), "rpl[%zu].src", i);

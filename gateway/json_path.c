@@ -1,0 +1,39 @@
+/* Places and kinds in JSON documents, for error messages. */
+#include "json_path.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void path_fits(char out[JSON_PATH_LEN], int n)
+{
+	if (n < 0 || n >= JSON_PATH_LEN)
+		memcpy(out + JSON_PATH_LEN - 4, "...", 4);
+}
+
+void json_path_member(char out[JSON_PATH_LEN], const char *parent, const char *key)
+{
+	if (parent && *parent)
+		path_fits(out, snprintf(out, JSON_PATH_LEN, "%s.%s", parent, key));
+	else
+		path_fits(out, snprintf(out, JSON_PATH_LEN, "%s", key));
+}
+
+void json_path_item(char out[JSON_PATH_LEN], const char *parent, size_t i)
+{
+	path_fits(out, snprintf(out, JSON_PATH_LEN, "%s[%zu]", parent, i));
+}
+
+const char *json_kind_name(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: return "an object";
+	case JSON_ARRAY: return "an array";
+	case JSON_STRING: return "a string";
+	case JSON_INTEGER: return "an integer";
+	case JSON_REAL: return "a number with a fraction or exponent";
+	case JSON_TRUE: return "true";
+	case JSON_FALSE: return "false";
+	case JSON_NULL: return "null";
+	}
+	return "something else";
+}
