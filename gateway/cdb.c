@@ -2236,25 +2236,12 @@ static json_t *cdb_json(const struct netdb *db)
 
 char *netdb_to_json(const struct netdb *db)
 {
-	const size_t flags = JSON_INDENT(2);
 	json_t *root = cdb_json(db);
-	char *text = NULL;
-	size_t len;
+	char *text;
 
 	if (!root)
 		return NULL;
-	/* Sized first and written once into our buffer: no growing buffer
-	 * leaves copies of keys behind in freed memory. */
-	len = json_dumpb(root, NULL, 0, flags);
-	if (len)
-		text = malloc(len + 2);
-	if (text && json_dumpb(root, text, len, flags) == len) {
-		text[len] = '\n';
-		text[len + 1] = '\0';
-	} else {
-		free(text);
-		text = NULL;
-	}
+	text = json_file_text(root);
 	release_json(root);
 	return text;
 }

@@ -2,6 +2,7 @@
 #include "json_path.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void path_fits(char out[JSON_PATH_LEN], int n)
@@ -36,4 +37,19 @@ const char *json_kind_name(const json_t *v)
 	case JSON_NULL: return "null";
 	}
 	return "something else";
+}
+
+char *json_file_text(const json_t *root)
+{
+	const size_t flags = JSON_INDENT(2);
+	size_t len = json_dumpb(root, NULL, 0, flags);
+	char *text = len ? malloc(len + 2) : NULL;
+
+	if (text && json_dumpb(root, text, len, flags) == len) {
+		text[len] = '\n';
+		text[len + 1] = '\0';
+		return text;
+	}
+	free(text);
+	return NULL;
 }

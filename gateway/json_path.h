@@ -1,7 +1,8 @@
 /*
- * Naming places in a JSON document for error messages about files on disk
- * (the network database, the runtime state): "nodes[2].unicastAddress",
- * and what kind of value was found where another was expected.
+ * JSON helpers for the files meshgate keeps on disk (the network database,
+ * the runtime state): naming places in a document for error messages
+ * ("nodes[2].unicastAddress", and what kind of value was found where
+ * another was expected), and writing a document out as text.
  */
 #ifndef GATEWAY_JSON_PATH_H
 #define GATEWAY_JSON_PATH_H
@@ -19,5 +20,12 @@ void json_path_member(char out[JSON_PATH_LEN], const char *parent, const char *k
 void json_path_item(char out[JSON_PATH_LEN], const char *parent, size_t i);
 /* "an object", "a string", "an integer", ... for "expected X, found Y". */
 const char *json_kind_name(const json_t *v);
+
+/*
+ * root as indented text ending in a newline, in one malloc'd buffer (free()
+ * it), or NULL. Sized first and written once: no growing buffer leaves
+ * copies of keys behind in freed memory.
+ */
+char *json_file_text(const json_t *root);
 
 #endif

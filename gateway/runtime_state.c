@@ -412,29 +412,15 @@ static json_t *state_json(const struct runtime_state *s)
 
 char *runtime_state_to_json(const struct runtime_state *s)
 {
-	const size_t flags = JSON_INDENT(2);
 	json_t *root;
-	char *text = NULL;
-	size_t len;
+	char *text;
 
 	if (s->n_rpl > RUNTIME_RPL_MAX)
 		return NULL;
 	root = state_json(s);
 	if (!root)
 		return NULL;
-	/* Measure, then dump into our own buffer: the caller frees with
-	 * free() whatever allocator jansson was given, and the file ends
-	 * with a newline like any text file. */
-	len = json_dumpb(root, NULL, 0, flags);
-	if (len)
-		text = malloc(len + 2);
-	if (text && json_dumpb(root, text, len, flags) == len) {
-		text[len] = '\n';
-		text[len + 1] = '\0';
-	} else {
-		free(text);
-		text = NULL;
-	}
+	text = json_file_text(root);
 	json_decref(root);
 	return text;
 }

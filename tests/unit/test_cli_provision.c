@@ -19,6 +19,8 @@
 
 #include <cmocka.h>
 
+#include "cli_helpers.h"
+
 /* Stairway devices (deploy/scenarios/stairway.yaml). */
 #define LAMP_1 "ceadffdd-8dbe-4c86-91a0-1604b5b5df05"      /* no OOB */
 #define LAMP_3 "02da705d5822415f84ad3d66db9da905"          /* shows 4 digits */
@@ -26,22 +28,6 @@
 
 static char workdir[64];
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf;
-	long n;
-
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = calloc(1, (size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	return buf;
-}
 
 /* Run a bash command with stdout+stderr into workdir/out; returns the exit
  * status and the output (to free). */
@@ -64,7 +50,7 @@ static int run(char **out, const char *fmt, ...)
 	snprintf(cmd, sizeof(cmd), "bash '%s' >'%s' 2>&1 </dev/null", script, path);
 	rc = system(cmd);
 	assert_true(WIFEXITED(rc));
-	*out = slurp(path);
+	*out = cli_slurp(path);
 	return WEXITSTATUS(rc);
 }
 
@@ -150,7 +136,7 @@ static void test_export_and_import(void **state)
 	snprintf(path, sizeof(path), "%s/backup.json", workdir);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
-	out = slurp(path);
+	out = cli_slurp(path);
 	expect(out, "\"meshUUID\"");
 	expect(out, "\"netKeys\"");
 	free(out);
@@ -195,12 +181,12 @@ static void test_damaged_database_refused(void **state)
 			     "truncate -s 200 %s/d6/mesh.json", MESHGATE_BIN, workdir, workdir), 0);
 	free(out);
 	snprintf(path, sizeof(path), "%s/d6/mesh.json", workdir);
-	before = slurp(path);
+	before = cli_slurp(path);
 	assert_int_equal(run(&out, "%s run --data %s/d6 --exit-after 2", MESHGATE_BIN, workdir), 1);
 	expect(out, "d6/mesh.json");
 	expect(out, "refusing to start");
 	free(out);
-	after = slurp(path);
+	after = cli_slurp(path);
 	assert_string_equal(before, after);
 	free(before);
 	free(after);

@@ -19,24 +19,10 @@
 
 #include <cmocka.h>
 
+#include "cli_helpers.h"
+
 static char workdir[64];
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf;
-	long n;
-
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = calloc(1, (size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	return buf;
-}
 
 /* Run a shell command with stdout+stderr into workdir/out; returns the exit
  * status and the output (to free). */
@@ -56,7 +42,7 @@ static int run(char **out, const char *fmt, ...)
 	snprintf(cmd + n, sizeof(cmd) - (size_t)n, ") >'%s' 2>&1", path);
 	rc = system(cmd);
 	assert_true(WIFEXITED(rc));
-	*out = slurp(path);
+	*out = cli_slurp(path);
 	return WEXITSTATUS(rc);
 }
 
@@ -118,7 +104,7 @@ static void test_attached_to_meshsim_over_pty(void **state)
 	assert_non_null(strstr(out, "controller ready"));
 	assert_non_null(strstr(out, link));
 	snprintf(path, sizeof(path), "%s/sim.out", workdir);
-	sim = slurp(path);
+	sim = cli_slurp(path);
 	assert_non_null(strstr(sim, "controller gateway:"));
 	free(sim);
 	free(out);
