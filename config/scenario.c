@@ -27,6 +27,7 @@
 
 #include "config/scenario.h"
 #include "mesh/err.h"
+#include "mesh/sensor_msg.h"
 #include "mesh/util.h"
 
 #define PATH_LEN 256
@@ -553,6 +554,255 @@ static int load_vendor_list(struct loader *ld, const yaml_node_t *list, const ch
 	return 0;
 }
 
+/* ---- sensors ----------------------------------------------------------- */
+
+/* The value of key in map, or NULL after reporting that it is missing. */
+static const yaml_node_t *require(struct loader *ld, const yaml_node_t *map, const char *path,
+				  const char *key, const char *what)
+{
+	const yaml_node_t *v = get(ld, map, key);
+
+	if (!v)
+		fail(ld, map, path, "%s is missing (%s)", key, what);
+	return v;
+}
+
+/* A number the property can report, in its unit. */
+static int get_prop_value(struct loader *ld, const yaml_node_t *n, const char *path,
+			  const struct mesh_sensor_prop_info *pi, double *out)
+{
+	if (get_double(ld, n, path, -1e15, 1e15, out))
+		return MESH_ERR_INVAL;
+	if (*out < pi->min || *out > pi->max)
+		return fail(ld, n, path, "%s is outside what %s can report (%g..%g%s%s)", scalar(n),
+			    pi->key, pi->min, pi->max, *pi->unit ? " " : "", pi->unit);
+	return 0;
+}
+
+/* Key key of map as a property value into *out; "what" for a missing key. */
+static int get_key_value(struct loader *ld, const yaml_node_t *map, const char *path,
+			 const char *key, const struct mesh_sensor_prop_info *pi, double *out)
+{
+	const yaml_node_t *v = require(ld, map, path, key, "a number");
+	char sub[PATH_LEN];
+
+	if (!v)
+		return MESH_ERR_INVAL;
+	subpath(sub, path, key);
+	return get_prop_value(ld, v, sub, pi, out);
+}
+
+/* A duration in seconds above zero. */
+static int get_seconds(struct loader *ld, const yaml_node_t *map, const char *path,
+		       const char *key, bool required, double *out)
+{
+	const yaml_node_t *v = required ? require(ld, map, path, key, "seconds") : get(ld, map, key);
+	char sub[PATH_LEN];
+
+	if (!v)
+		return required ? MESH_ERR_INVAL : 0;
+	subpath(sub, path, key);
+	if (get_double(ld, v, sub, 0.0, 1e9, out))
+		return MESH_ERR_INVAL;
+	if (*out < 0.001)
+		return fail(ld, v, sub, "%s is too short (at least 0.001 s)", scalar(v));
+	return 0;
+}
+
+static int check_min_max(struct loader *ld, const yaml_node_t *map, const char *path,
+			 const struct sim_sensor_gen *g)
+{
+	char sub[PATH_LEN];
+
+	if (g->min <= g->max)
+		return 0;
+	subpath(sub, path, "max");
+	return fail(ld, get(ld, map, "max"), sub, "max %g is below min %g", g->max, g->min);
+}
+
+static int load_sine(struct loader *ld, const yaml_node_t *map, const char *path,
+		     const struct mesh_sensor_prop_info *pi, struct sim_sensor_gen *g)
+{
+	static const char *const keys[] = { "min", "max", "period_s", NULL };
+
+	if (expect_mapping(ld, map, path, "{min, max, period_s}") || check_keys(ld, map, path, keys))
+		return MESH_ERR_INVAL;
+	g->kind = SIM_GEN_SINE;
+	if (get_key_value(ld, map, path, "min", pi, &g->min) ||
+	    get_key_value(ld, map, path, "max", pi, &g->max) ||
+	    get_seconds(ld, map, path, "period_s", true, &g->period_s))
+		return MESH_ERR_INVAL;
+	return check_min_max(ld, map, path, g);
+}
+
+static int load_random_walk(struct loader *ld, const yaml_node_t *map, const char *path,
+			    const struct mesh_sensor_prop_info *pi, struct sim_sensor_gen *g)
+{
+	static const char *const keys[] = { "start", "min", "max", "step", "every_s", NULL };
+	const yaml_node_t *v;
+	char sub[PATH_LEN];
+
+	if (expect_mapping(ld, map, path, "{start, min, max, step, every_s}") ||
+	    check_keys(ld, map, path, keys))
+		return MESH_ERR_INVAL;
+	g->kind = SIM_GEN_RANDOM_WALK;
+	g->every_s = SIM_RANDOM_WALK_EVERY_S_DEFAULT;
+	if (get_key_value(ld, map, path, "min", pi, &g->min) ||
+	    get_key_value(ld, map, path, "max", pi, &g->max) ||
+	    check_min_max(ld, map, path, g) ||
+	    get_seconds(ld, map, path, "every_s", false, &g->every_s))
+		return MESH_ERR_INVAL;
+	if (!(v = require(ld, map, path, "step", "the largest change per step, >= 0")))
+		return MESH_ERR_INVAL;
+	subpath(sub, path, "step");
+	if (get_double(ld, v, sub, 0.0, 1e15, &g->step))
+		return MESH_ERR_INVAL;
+	g->start = (g->min + g->max) / 2;
+	if ((v = get(ld, map, "start"))) {
+		subpath(sub, path, "start");
+		if (get_prop_value(ld, v, sub, pi, &g->start))
+			return MESH_ERR_INVAL;
+		if (g->start < g->min || g->start > g->max)
+			return fail(ld, v, sub, "start %g is not within min..max (%g..%g)", g->start,
+				    g->min, g->max);
+	}
+	return 0;
+}
+
+static int load_pattern(struct loader *ld, const yaml_node_t *map, const char *path,
+			const struct mesh_sensor_prop_info *pi, struct sim_sensor_gen *g)
+{
+	static const char *const keys[] = { "values", "every_s", NULL };
+	const yaml_node_t *list;
+	char sub[PATH_LEN], item[PATH_LEN];
+	size_t n;
+
+	if (expect_mapping(ld, map, path, "{values: [...], every_s}") ||
+	    check_keys(ld, map, path, keys))
+		return MESH_ERR_INVAL;
+	g->kind = SIM_GEN_PATTERN;
+	if (!(list = require(ld, map, path, "values", "a list of 1..8 numbers")))
+		return MESH_ERR_INVAL;
+	subpath(sub, path, "values");
+	if (expect_list(ld, list, sub, "a list of 1..8 numbers"))
+		return MESH_ERR_INVAL;
+	n = (size_t)(list->data.sequence.items.top - list->data.sequence.items.start);
+	if (n < 1 || n > SIM_PATTERN_VALUES_MAX)
+		return fail(ld, list, sub, "expected 1..%d numbers, got %zu", SIM_PATTERN_VALUES_MAX,
+			    n);
+	for (size_t i = 0; i < n; i++) {
+		subindex(item, sub, i);
+		if (get_prop_value(ld, node(ld, list->data.sequence.items.start[i]), item, pi,
+				   &g->values[i]))
+			return MESH_ERR_INVAL;
+	}
+	g->n_values = (uint8_t)n;
+	return get_seconds(ld, map, path, "every_s", true, &g->every_s);
+}
+
+static int load_generator(struct loader *ld, const yaml_node_t *map, const char *path,
+			  const struct mesh_sensor_prop_info *pi, struct sim_sensor_gen *g)
+{
+	static const char *const keys[] = { "constant", "sine", "random_walk", "pattern", NULL };
+	const yaml_node_t *k, *v;
+	char sub[PATH_LEN];
+
+	if (expect_mapping(ld, map, path, "{constant: N}, {sine: ...}, {random_walk: ...} or "
+			   "{pattern: ...}") || check_keys(ld, map, path, keys))
+		return MESH_ERR_INVAL;
+	if (map->data.mapping.pairs.top - map->data.mapping.pairs.start != 1)
+		return fail(ld, map, path, "expected exactly one of constant, sine, random_walk "
+			    "or pattern");
+	k = node(ld, map->data.mapping.pairs.start->key);
+	v = node(ld, map->data.mapping.pairs.start->value);
+	subpath(sub, path, scalar(k));
+	if (strcmp(scalar(k), "constant") == 0) {
+		g->kind = SIM_GEN_CONSTANT;
+		return get_prop_value(ld, v, sub, pi, &g->value);
+	}
+	if (strcmp(scalar(k), "sine") == 0)
+		return load_sine(ld, v, sub, pi, g);
+	if (strcmp(scalar(k), "random_walk") == 0)
+		return load_random_walk(ld, v, sub, pi, g);
+	return load_pattern(ld, v, sub, pi, g);
+}
+
+/* A property key ("temperature") or a Property ID in the table. */
+static const struct mesh_sensor_prop_info *get_property(struct loader *ld, const yaml_node_t *n,
+							const char *path)
+{
+	const struct mesh_sensor_prop_info *pi = NULL;
+	char known[512], buf[64];
+	size_t o = 0;
+	uint64_t id;
+
+	if (scalar_is_text(n) && !is_null(n)) {
+		pi = mesh_sensor_prop_by_key(scalar(n));
+		if (!pi && parse_u64(scalar(n), &id) && id <= 0xffff)
+			pi = mesh_sensor_prop_find((uint16_t)id);
+	}
+	if (pi)
+		return pi;
+	known[0] = '\0';
+	for (size_t i = 0; i < mesh_sensor_prop_count() && o < sizeof(known); i++) {
+		int w = snprintf(known + o, sizeof(known) - o, "%s%s", i ? ", " : "",
+				 mesh_sensor_prop_at(i)->key);
+
+		if (w < 0)
+			break;
+		o += (size_t)w;
+	}
+	fail(ld, n, path, "unknown sensor property %s (expected one of %s, or the ID of one)",
+	     describe(ld, n, buf, sizeof(buf)), known);
+	return NULL;
+}
+
+static int load_sensors(struct loader *ld, const yaml_node_t *list, const char *path,
+			struct sim_element_desc *el)
+{
+	static const char *const keys[] = { "property", "generator", NULL };
+	char sub[PATH_LEN], key[PATH_LEN];
+	size_t i = 0;
+
+	if (expect_list(ld, list, path, "a list of {property, generator}"))
+		return MESH_ERR_INVAL;
+	for (yaml_node_item_t *it = list->data.sequence.items.start;
+	     it < list->data.sequence.items.top; it++, i++) {
+		const yaml_node_t *sn = node(ld, *it), *v;
+		const struct mesh_sensor_prop_info *pi;
+		struct sim_sensor_desc *sd;
+
+		subindex(sub, path, i);
+		if (expect_mapping(ld, sn, sub, "{property, generator}") ||
+		    check_keys(ld, sn, sub, keys))
+			return MESH_ERR_INVAL;
+		if (el->n_sensors >= SIM_SENSORS_MAX)
+			return fail(ld, sn, sub, "too many sensors (at most %d per element)",
+				    SIM_SENSORS_MAX);
+		if (!(v = require(ld, sn, sub, "property", "a property name such as temperature, "
+				  "or its ID")))
+			return MESH_ERR_INVAL;
+		subpath(key, sub, "property");
+		if (!(pi = get_property(ld, v, key)))
+			return MESH_ERR_INVAL;
+		for (unsigned int j = 0; j < el->n_sensors; j++)
+			if (el->sensors[j].property == pi->id)
+				return fail(ld, v, key, "property %s listed twice (first at "
+					    "%s[%u])", pi->key, path, j);
+		sd = &el->sensors[el->n_sensors];
+		memset(sd, 0, sizeof(*sd));
+		sd->property = pi->id;
+		if (!(v = require(ld, sn, sub, "generator", "constant, sine, random_walk or "
+				  "pattern")))
+			return MESH_ERR_INVAL;
+		subpath(key, sub, "generator");
+		if (load_generator(ld, v, key, pi, &sd->gen))
+			return MESH_ERR_INVAL;
+		el->n_sensors++;
+	}
+	return 0;
+}
+
 /* The primary element always has the Configuration Server and the Health
  * Server (mandatory, Mesh Profile 4.4.1 and 4.4.3): put them first when the
  * file does not list them. */
@@ -581,7 +831,8 @@ static int add_mandatory_models(struct loader *ld, const yaml_node_t *at, const 
 static int load_elements(struct loader *ld, const yaml_node_t *list, const char *path,
 			 struct sim_device_desc *d)
 {
-	static const char *const keys[] = { "location", "models", "vendor_models", NULL };
+	static const char *const keys[] = { "location", "models", "vendor_models", "sensors",
+					    NULL };
 	char sub[PATH_LEN], key[PATH_LEN];
 	size_t i = 0;
 
@@ -602,7 +853,8 @@ static int load_elements(struct loader *ld, const yaml_node_t *list, const char 
 		el = &d->elements[d->n_elements++];
 		if (is_null(e))
 			continue;
-		if (expect_mapping(ld, e, sub, "an element (location, models, vendor_models)") ||
+		if (expect_mapping(ld, e, sub, "an element (location, models, vendor_models, "
+				   "sensors)") ||
 		    check_keys(ld, e, sub, keys))
 			return MESH_ERR_INVAL;
 		if ((v = get(ld, e, "location"))) {
@@ -619,6 +871,18 @@ static int load_elements(struct loader *ld, const yaml_node_t *list, const char 
 		if ((v = get(ld, e, "vendor_models"))) {
 			subpath(key, sub, "vendor_models");
 			if (load_vendor_list(ld, v, key, el))
+				return MESH_ERR_INVAL;
+		}
+		if ((v = get(ld, e, "sensors"))) {
+			bool server = false;
+
+			subpath(key, sub, "sensors");
+			for (unsigned int j = 0; j < el->n_sig; j++)
+				server = server || el->sig_models[j] == MESH_MODEL_SENSOR_SRV;
+			if (!server)
+				return fail(ld, v, key, "sensors need the sensor-server model in "
+					    "this element's models");
+			if (load_sensors(ld, v, key, el))
 				return MESH_ERR_INVAL;
 		}
 	}

@@ -14,6 +14,7 @@
 
 #include "mesh/addr.h"
 #include "mesh/err.h"
+#include "mesh/sensor_msg.h"
 
 void sim_scenario_init(struct sim_scenario *sc)
 {
@@ -102,8 +103,87 @@ static bool loss_valid(double loss)
 	return loss == SIM_LOSS_DEFAULT || (loss >= 0.0 && loss <= 1.0);
 }
 
+static bool finite_range(double min, double max)
+{
+	return isfinite(min) && isfinite(max) && min <= max;
+}
+
+static int check_gen(const struct sim_device_desc *d, unsigned int e,
+		     const struct sim_sensor_desc *s, char *why, size_t why_len)
+{
+	const struct sim_sensor_gen *g = &s->gen;
+	bool ok;
+
+	switch (g->kind) {
+	case SIM_GEN_CONSTANT:
+		ok = isfinite(g->value);
+		break;
+	case SIM_GEN_SINE:
+		ok = finite_range(g->min, g->max) && isfinite(g->period_s) && g->period_s > 0;
+		break;
+	case SIM_GEN_RANDOM_WALK:
+		ok = finite_range(g->min, g->max) && g->start >= g->min && g->start <= g->max &&
+		     isfinite(g->step) && g->step >= 0 && isfinite(g->every_s) && g->every_s > 0;
+		break;
+	case SIM_GEN_PATTERN:
+		ok = g->n_values >= 1 && g->n_values <= SIM_PATTERN_VALUES_MAX &&
+		     isfinite(g->every_s) && g->every_s > 0;
+		for (unsigned int i = 0; ok && i < g->n_values; i++)
+			ok = isfinite(g->values[i]);
+		break;
+	default:
+		ok = false;
+	}
+	if (!ok)
+		return fail(why, why_len, "node \"%s\": element %u: sensor 0x%04x has an invalid "
+			    "generator", d->name, e, s->property);
+	return 0;
+}
+
+static bool has_sig_model(const struct sim_element_desc *el, uint16_t id)
+{
+	for (unsigned int i = 0; i < el->n_sig && i < SIM_MODELS_MAX; i++)
+		if (el->sig_models[i] == id)
+			return true;
+	return false;
+}
+
+static int check_sensors(const struct sim_device_desc *d, unsigned int e, char *why,
+			 size_t why_len)
+{
+	const struct sim_element_desc *el = &d->elements[e];
+	int rc;
+
+	if (el->n_sensors == 0)
+		return 0;
+	if (el->n_sensors > SIM_SENSORS_MAX)
+		return fail(why, why_len, "node \"%s\": element %u has more than %d sensors",
+			    d->name, e, SIM_SENSORS_MAX);
+	if (!has_sig_model(el, MESH_MODEL_SENSOR_SRV))
+		return fail(why, why_len, "node \"%s\": element %u has sensors but no Sensor "
+			    "Server", d->name, e);
+	for (unsigned int i = 0; i < el->n_sensors; i++) {
+		const struct sim_sensor_desc *s = &el->sensors[i];
+
+		if (!mesh_sensor_prop_find(s->property))
+			return fail(why, why_len, "node \"%s\": element %u: sensor property "
+				    "0x%04x is not one meshsim can simulate", d->name, e,
+				    s->property);
+		for (unsigned int j = 0; j < i; j++)
+			if (el->sensors[j].property == s->property)
+				return fail(why, why_len, "node \"%s\": element %u: sensor "
+					    "property 0x%04x twice", d->name, e, s->property);
+		rc = check_gen(d, e, s, why, why_len);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 static int check_elements(const struct sim_device_desc *d, char *why, size_t why_len)
 {
+	int rc;
+
 	if (d->n_elements < 1 || d->n_elements > SIM_ELEMENTS_MAX)
 		return fail(why, why_len, "node \"%s\": %u elements, expected 1..%d", d->name,
 			    d->n_elements, SIM_ELEMENTS_MAX);
@@ -113,6 +193,9 @@ static int check_elements(const struct sim_device_desc *d, char *why, size_t why
 		if (el->n_sig > SIM_MODELS_MAX || el->n_vendor > SIM_MODELS_MAX)
 			return fail(why, why_len, "node \"%s\": element %u has more than %d models",
 				    d->name, e, SIM_MODELS_MAX);
+		rc = check_sensors(d, e, why, why_len);
+		if (rc)
+			return rc;
 	}
 	return 0;
 }

@@ -35,12 +35,50 @@ enum sim_device_kind {
 	SIM_DEVICE_CONTROLLER,  /* a virtual HCI controller a gateway attaches to */
 };
 
+/*
+ * A simulated sensor: a property of the element's Sensor Server and how
+ * its value moves with the world's virtual time (t, in seconds since the
+ * world was created). Values are in the property's unit (°C, %, lx, ...;
+ * mesh/sensor_msg.h) and are rounded and clamped to what the property can
+ * carry when they are read.
+ */
+#define SIM_SENSORS_MAX 8
+#define SIM_PATTERN_VALUES_MAX 8
+#define SIM_RANDOM_WALK_EVERY_S_DEFAULT 10.0
+
+enum sim_sensor_gen_kind {
+	SIM_GEN_CONSTANT,     /* value */
+	SIM_GEN_SINE,         /* min + (max - min) * (1 + sin(2 pi t / period_s)) / 2 */
+	SIM_GEN_RANDOM_WALK,  /* from start, every every_s a step of -step..+step,
+			       * kept within min..max (reproducible from the seed) */
+	SIM_GEN_PATTERN,      /* values[k mod n_values] during the k-th every_s */
+};
+
+struct sim_sensor_gen {
+	enum sim_sensor_gen_kind kind;
+	double value;
+	double min, max;
+	double period_s;
+	double start, step;
+	double every_s;
+	uint8_t n_values;
+	double values[SIM_PATTERN_VALUES_MAX];
+};
+
+struct sim_sensor_desc {
+	uint16_t property;           /* a property of mesh_sensor_prop_find() */
+	struct sim_sensor_gen gen;
+};
+
 struct sim_element_desc {
 	uint16_t location;
 	uint8_t n_sig;
 	uint8_t n_vendor;
 	uint16_t sig_models[SIM_MODELS_MAX];
 	uint32_t vendor_models[SIM_MODELS_MAX];  /* CID << 16 | model ID */
+	/* The Sensor Server's sensors (the element lists model 0x1100). */
+	uint8_t n_sensors;
+	struct sim_sensor_desc sensors[SIM_SENSORS_MAX];
 };
 
 struct sim_app_key_desc {
@@ -142,7 +180,8 @@ struct sim_link_desc *sim_scenario_add_link(struct sim_scenario *sc, const char 
 /* Index of the device called name, or -1. */
 int sim_scenario_find(const struct sim_scenario *sc, const char *name);
 /* Check names are unique, links name existing devices, nodes have an
- * element, provisioning capabilities the Capabilities PDU can carry
+ * element, sensors a known property (once per element, on an element with
+ * a Sensor Server) and a generator that makes sense, provisioning capabilities the Capabilities PDU can carry
  * (an algorithm, known bits, a static OOB value of 16 or 32 octets, an
  * OOB size 1..8 exactly when there are actions) and provisioned ones a
  * unicast address range that does not overlap another's. 0, or

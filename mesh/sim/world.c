@@ -42,6 +42,7 @@ struct sim_link {
 	bool linked;
 	int8_t rssi;
 	double loss;
+	uint64_t last_delivery_ms;  /* receptions over a link keep their order */
 };
 
 /* Something armed on the world's queue that the world frees: a reception
@@ -391,8 +392,9 @@ static void delivery_fire(struct mesh_timer *t)
 static void schedule_delivery(struct sim_world *w, int from, int to, const uint8_t addr[6],
 			      const uint8_t *adv, size_t len)
 {
-	const struct sim_link *l = link_at(w, (size_t)from, (size_t)to);
+	struct sim_link *l = link_at(w, (size_t)from, (size_t)to);
 	struct sim_delivery *dl;
+	uint64_t now = mesh_timers_now(&w->ut.timers), due;
 
 	/* Draw in a fixed order whatever the outcome, so one link's loss
 	 * does not shift the delays of the others. */
@@ -414,7 +416,13 @@ static void schedule_delivery(struct sim_world *w, int from, int to, const uint8
 	dl->len = (uint8_t)len;
 	memcpy(dl->adv, adv, len);
 	pending_add(w, &dl->p, delivery_fire);
-	mesh_timer_start(&w->ut.timers, &dl->p.timer, delay);
+	/* The delay stands for when the receiver's scanner catches it; two
+	 * events from one sender still arrive in the order they were sent. */
+	due = now + delay;
+	if (due < l->last_delivery_ms)
+		due = l->last_delivery_ms;  /* equal deadlines fire in arming order */
+	l->last_delivery_ms = due;
+	mesh_timer_start(&w->ut.timers, &dl->p.timer, (uint32_t)(due - now));
 }
 
 void sim_world_transmit_from(struct sim_world *w, struct sim_device *d, const uint8_t addr[6],
@@ -473,6 +481,20 @@ static void adv_job_fire(struct mesh_timer *t)
 			 adv_interval(&job->tx) + sim_world_rand_upto(w, ADV_JITTER_MAX_MS));
 }
 
+/* A controller's advertising queue is first in, first out: a job never
+ * starts before the ones the device queued earlier, or a receiver would
+ * see a higher SEQ first and drop the older PDU as a replay. */
+static uint32_t job_start_delay(struct sim_world *w, struct sim_device *d)
+{
+	uint64_t now = mesh_timers_now(&w->ut.timers);
+	uint64_t start = now + sim_world_rand_upto(w, ADV_JITTER_MAX_MS);
+
+	if (start < d->last_job_start_ms)
+		start = d->last_job_start_ms;  /* equal deadlines fire in arming order */
+	d->last_job_start_ms = start;
+	return (uint32_t)(start - now);
+}
+
 static int bearer_send(struct mesh_bearer *b, const struct mesh_adv_tx *tx)
 {
 	struct sim_device *d = MESH_CONTAINER_OF(b, struct sim_device, bearer);
@@ -491,8 +513,7 @@ static int bearer_send(struct mesh_bearer *b, const struct mesh_adv_tx *tx)
 	pending_add(w, &job->p, adv_job_fire);
 	/* Before the start the job waits; sim_world_start() arms it. */
 	if (w->started)
-		mesh_timer_start(&w->ut.timers, &job->p.timer,
-				 sim_world_rand_upto(w, ADV_JITTER_MAX_MS));
+		mesh_timer_start(&w->ut.timers, &job->p.timer, job_start_delay(w, d));
 	return 0;
 }
 
@@ -537,8 +558,22 @@ int sim_device_add_behaviour(struct sim_device *d, struct sim_behaviour *b)
 	return 0;
 }
 
+void sim_device_remove_behaviour(struct sim_device *d, struct sim_behaviour *b)
+{
+	for (struct sim_behaviour **p = &d->behaviours; *p; p = &(*p)->next) {
+		if (*p != b)
+			continue;
+		*p = b->next;
+		if (d->world->started && b->ops->stop)
+			b->ops->stop(b);
+		if (b->ops->destroy)
+			b->ops->destroy(b);
+		return;
+	}
+}
+
 /* Beacons, and the provisioning that ends them. */
-static int unprovisioned_behaviours(struct sim_device *d)
+int sim_device_unprovisioned_behaviours(struct sim_device *d)
 {
 	struct sim_behaviour *beacons = sim_unprov_beacon_new(d), *prov;
 	int rc;
@@ -564,7 +599,7 @@ static int device_behaviours(struct sim_device *d)
 		return d->vctrl ? 0 : MESH_ERR_NOMEM;
 	}
 	if (!d->desc.keys.provisioned)
-		return unprovisioned_behaviours(d);
+		return sim_device_unprovisioned_behaviours(d);
 	b = sim_node_new(d, &rc);
 	if (!b)
 		return rc;

@@ -60,6 +60,7 @@ struct sim_device {
 	struct sim_behaviour *behaviours;
 	uint64_t tx_count;               /* advertising events transmitted */
 	uint64_t rx_count;               /* advertising events received */
+	uint64_t last_job_start_ms;      /* world.c: first event of its newest job */
 	void *priv;                      /* world.c's per-device state */
 };
 
@@ -149,6 +150,16 @@ int sim_device_add_behaviour(struct sim_device *d, struct sim_behaviour *b);
  */
 int sim_device_send_access(struct sim_device *d, uint16_t dst, uint8_t ttl,
 			   const uint8_t *payload, size_t len);
+
+/*
+ * A wall switch's rocker: the Generic OnOff Client on element elem_idx of
+ * d publishes a Generic OnOff Set Unacknowledged (on: 1 or 0, -1 to
+ * toggle what it sent last or heard in an OnOff Status) with a new TID,
+ * using its Model Publication state (Publish Retransmit included).
+ * MESH_ERR_NOT_FOUND if that element has no OnOff Client (or d is not a
+ * provisioned node), MESH_ERR_DOWN if the client has no publication.
+ */
+int sim_device_press(struct sim_device *d, uint8_t elem_idx, int on);
 
 /*
  * Input OOB for an unprovisioned node that asked for it (on_prov_input):

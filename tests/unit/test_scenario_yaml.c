@@ -4,6 +4,7 @@
  * is reported with its file, line, column and key path, never echoing key
  * material or static OOB values.
  */
+#include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -132,6 +133,16 @@ static void check_stairway(const struct sim_scenario *sc)
 	assert_true(has_model(&d->elements[0], 0x1100));
 	assert_int_equal(d->elements[0].n_vendor, 1);
 	assert_int_equal(d->elements[0].vendor_models[0], 0x05f10001u);
+	/* Its sensors: temperature, humidity and motion. */
+	assert_int_equal(d->elements[0].n_sensors, 3);
+	assert_int_equal(d->elements[0].sensors[0].property, 0x004f);
+	assert_int_equal(d->elements[0].sensors[0].gen.kind, SIM_GEN_SINE);
+	assert_true(d->elements[0].sensors[0].gen.period_s == 600.0);
+	assert_int_equal(d->elements[0].sensors[1].property, 0x0076);
+	assert_int_equal(d->elements[0].sensors[1].gen.kind, SIM_GEN_RANDOM_WALK);
+	assert_int_equal(d->elements[0].sensors[2].property, 0x0042);
+	assert_int_equal(d->elements[0].sensors[2].gen.kind, SIM_GEN_PATTERN);
+	assert_int_equal(d->elements[0].sensors[2].gen.n_values, 2);
 
 	d = dev(sc, "relay-1");
 	assert_int_equal(d->features, SIM_FEAT_RELAY);
@@ -384,6 +395,69 @@ static const struct bad_case bad_cases[] = {
 	{ "devices:\n  gw:\n    type: controller\n    provisioning: {algorithms: [cmac]}\n",
 	  "t.yaml:4:5: devices.gw.provisioning: only nodes have this key (this device is a "
 	  "controller)" },
+	/* sensors */
+#define SENSOR_HEAD HEAD "    elements:\n      - models: [sensor-server]\n        sensors:\n"
+	{ SENSOR_HEAD "          - {property: temprature, generator: {constant: 20}}\n",
+	  "t.yaml:7:24: devices.lamp.elements[0].sensors[0].property: unknown sensor property "
+	  "\"temprature\" (expected one of motion, people_count," },
+	{ SENSOR_HEAD "          - {property: 0x1234, generator: {constant: 20}}\n",
+	  "t.yaml:7:24: devices.lamp.elements[0].sensors[0].property: unknown sensor property "
+	  "\"0x1234\" (expected one of motion, people_count, presence, illuminance, temperature" },
+	{ SENSOR_HEAD "          - {property: temperature}\n",
+	  "t.yaml:7:13: devices.lamp.elements[0].sensors[0]: generator is missing" },
+	{ SENSOR_HEAD "          - {generator: {constant: 1}}\n",
+	  "t.yaml:7:13: devices.lamp.elements[0].sensors[0]: property is missing" },
+	{ SENSOR_HEAD "          - {property: temperature, generator: {constant: 70}}\n",
+	  "t.yaml:7:59: devices.lamp.elements[0].sensors[0].generator.constant: 70 is outside "
+	  "what temperature can report (-64..63 °C)" },
+	{ SENSOR_HEAD "          - {property: temperature, generator: {constant: warm}}\n",
+	  "t.yaml:7:59: devices.lamp.elements[0].sensors[0].generator.constant: expected a "
+	  "number, got \"warm\"" },
+	{ SENSOR_HEAD "          - {property: temperature, generator: {sine: {min: 18, max: 24}}}\n",
+	  "t.yaml:7:55: devices.lamp.elements[0].sensors[0].generator.sine: period_s is missing" },
+	{ SENSOR_HEAD "          - {property: temperature, generator: {sine: {min: 24, max: 18, "
+	  "period_s: 60}}}\n",
+	  "t.yaml:7:70: devices.lamp.elements[0].sensors[0].generator.sine.max: max 18 is below "
+	  "min 24" },
+	{ SENSOR_HEAD "          - {property: temperature, generator: {sine: {min: 1, max: 2, "
+	  "period_s: 0}}}\n",
+	  "t.yaml:7:82: devices.lamp.elements[0].sensors[0].generator.sine.period_s: 0 is too "
+	  "short (at least 0.001 s)" },
+	{ SENSOR_HEAD "          - {property: humidity, generator: {random_walk: {min: 30, max: 70, "
+	  "step: 1, start: 80}}}\n",
+	  "t.yaml:7:94: devices.lamp.elements[0].sensors[0].generator.random_walk.start: start 80 "
+	  "is not within min..max (30..70)" },
+	{ SENSOR_HEAD "          - {property: humidity, generator: {random_walk: {min: 30, max: 70}}}\n",
+	  "t.yaml:7:59: devices.lamp.elements[0].sensors[0].generator.random_walk: step is missing" },
+	{ SENSOR_HEAD "          - {property: motion, generator: {pattern: {values: [], every_s: 5}}}\n",
+	  "t.yaml:7:62: devices.lamp.elements[0].sensors[0].generator.pattern.values: expected "
+	  "1..8 numbers, got 0" },
+	{ SENSOR_HEAD "          - {property: motion, generator: {pattern: {values: [0, 101], "
+	  "every_s: 5}}}\n",
+	  "t.yaml:7:66: devices.lamp.elements[0].sensors[0].generator.pattern.values[1]: 101 is "
+	  "outside what motion can report (0..100 %)" },
+	{ SENSOR_HEAD "          - {property: motion, generator: {pattern: {values: [0, 1]}}}\n",
+	  "t.yaml:7:53: devices.lamp.elements[0].sensors[0].generator.pattern: every_s is missing "
+	  "(seconds)" },
+	{ SENSOR_HEAD "          - {property: motion, generator: {constant: 1, sine: {}}}\n",
+	  "t.yaml:7:43: devices.lamp.elements[0].sensors[0].generator: expected exactly one of "
+	  "constant, sine, random_walk or pattern" },
+	{ SENSOR_HEAD "          - {property: motion, generator: {square: {}}}\n",
+	  "t.yaml:7:44: devices.lamp.elements[0].sensors[0].generator.square: unknown key "
+	  "(known keys here: constant, sine, random_walk, pattern)" },
+	{ SENSOR_HEAD "          - {property: motion, generator: {constant: 1}}\n"
+	  "          - {property: 0x0042, generator: {constant: 2}}\n",
+	  "t.yaml:8:24: devices.lamp.elements[0].sensors[1].property: property motion listed "
+	  "twice (first at devices.lamp.elements[0].sensors[0])" },
+	{ HEAD "    elements:\n      - models: [generic-onoff-server]\n"
+	  "        sensors: [{property: motion, generator: {constant: 1}}]\n",
+	  "t.yaml:6:18: devices.lamp.elements[0].sensors: sensors need the sensor-server model" },
+	{ SENSOR_HEAD "          - {property: motion, generator: {constant: 1}, unit: '%'}\n",
+	  "t.yaml:7:58: devices.lamp.elements[0].sensors[0].unit: unknown key (known keys here: "
+	  "property, generator)" },
+	{ SENSOR_HEAD "          - motion\n",
+	  "t.yaml:7:13: devices.lamp.elements[0].sensors[0]: expected {property, generator}, got "
+	  "\"motion\"" },
 	/* the file itself */
 	{ "", "t.yaml:1:1: the file is empty" },
 	{ "name: t\ndevices: {a: [\n", "t.yaml:3:1: " },
@@ -709,6 +783,135 @@ static void test_model_names(void **state)
 	assert_int_equal(config_scenario_model_id(""), -1);
 }
 
+/* Sensors of every generator kind, by name and by ID, with defaults. */
+static void test_sensors(void **state)
+{
+	static const char yaml[] =
+		"devices:\n"
+		"  s:\n"
+		"    elements:\n"
+		"      - models: [sensor-server]\n"
+		"        sensors:\n"
+		"          - {property: temperature, generator: {constant: -12.5}}\n"
+		"          - {property: 0x0076, generator: {sine: {min: 40, max: 60, period_s: 90}}}\n"
+		"          - {property: illuminance, generator: {random_walk: {min: 0, max: 500,"
+		" step: 25}}}\n"
+		"          - property: power\n"
+		"            generator:\n"
+		"              random_walk: {start: 5, min: 0, max: 60, step: 2.5, every_s: 0.5}\n"
+		"          - {property: motion, generator: {pattern: {values: [0, 50, 100],"
+		" every_s: 7}}}\n"
+		"          - {property: people_count, generator: {constant: 3}}\n"
+		"          - {property: energy, generator: {constant: 1234}}\n"
+		"          - {property: voltage, generator: {constant: 230}}\n";
+	const struct sim_element_desc *el;
+	struct sim_scenario sc;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(config_scenario_load_string(yaml, strlen(yaml), "t.yaml", &sc, err,
+						     sizeof(err)), 0);
+	el = &dev(&sc, "s")->elements[0];
+	assert_int_equal(el->n_sensors, 8);
+	assert_int_equal(el->sensors[0].property, 0x004f);
+	assert_int_equal(el->sensors[0].gen.kind, SIM_GEN_CONSTANT);
+	assert_true(el->sensors[0].gen.value == -12.5);
+	assert_int_equal(el->sensors[1].property, 0x0076);
+	assert_int_equal(el->sensors[1].gen.kind, SIM_GEN_SINE);
+	assert_true(el->sensors[1].gen.min == 40 && el->sensors[1].gen.max == 60);
+	assert_true(el->sensors[1].gen.period_s == 90);
+	assert_int_equal(el->sensors[2].property, 0x004e);
+	assert_int_equal(el->sensors[2].gen.kind, SIM_GEN_RANDOM_WALK);
+	/* Defaults: start in the middle, a step every 10 s. */
+	assert_true(el->sensors[2].gen.start == 250);
+	assert_true(el->sensors[2].gen.every_s == SIM_RANDOM_WALK_EVERY_S_DEFAULT);
+	assert_true(el->sensors[2].gen.step == 25);
+	assert_int_equal(el->sensors[3].property, 0x0052);
+	assert_true(el->sensors[3].gen.start == 5 && el->sensors[3].gen.every_s == 0.5);
+	assert_int_equal(el->sensors[4].property, 0x0042);
+	assert_int_equal(el->sensors[4].gen.kind, SIM_GEN_PATTERN);
+	assert_int_equal(el->sensors[4].gen.n_values, 3);
+	assert_true(el->sensors[4].gen.values[1] == 50 && el->sensors[4].gen.every_s == 7);
+	assert_int_equal(el->sensors[5].property, 0x004c);
+	assert_int_equal(el->sensors[6].property, 0x006a);
+	assert_int_equal(el->sensors[7].property, 0x0059);
+	sim_scenario_free(&sc);
+
+	/* A ninth sensor is one too many. */
+	{
+		char big[2048];
+		int n = snprintf(big, sizeof(big), "%s", yaml);
+
+		snprintf(big + n, sizeof(big) - (size_t)n,
+			 "          - {property: co2, generator: {constant: 400}}\n");
+		assert_int_equal(config_scenario_load_string(big, strlen(big), "t.yaml", &sc, err,
+							     sizeof(err)), MESH_ERR_INVAL);
+		assert_non_null(strstr(err, "t.yaml:16:13: devices.s.elements[0].sensors[8]: too "
+				       "many sensors (at most 8 per element)"));
+	}
+}
+
+/* sim_scenario_check() refuses sensors that tests build by hand wrong. */
+static void test_sensors_check(void **state)
+{
+	struct sim_scenario sc;
+	struct sim_device_desc *d;
+	struct sim_element_desc *el;
+	char why[256];
+
+	(void)state;
+	sim_scenario_init(&sc);
+	d = sim_scenario_add_device(&sc, "s", SIM_DEVICE_NODE);
+	assert_non_null(d);
+	el = &d->elements[0];
+	el->n_sig = 1;
+	el->sig_models[0] = 0x1100;
+	el->n_sensors = 1;
+	el->sensors[0].property = 0x004f;
+	el->sensors[0].gen.kind = SIM_GEN_SINE;
+	el->sensors[0].gen.min = 18;
+	el->sensors[0].gen.max = 24;
+	el->sensors[0].gen.period_s = 60;
+	assert_int_equal(sim_scenario_check(&sc, why, sizeof(why)), 0);
+
+	el->sensors[0].gen.period_s = 0;
+	assert_int_equal(sim_scenario_check(&sc, why, sizeof(why)), MESH_ERR_INVAL);
+	assert_string_equal(why, "node \"s\": element 0: sensor 0x004f has an invalid generator");
+	el->sensors[0].gen.period_s = 60;
+	el->sensors[0].gen.max = NAN;
+	assert_int_equal(sim_scenario_check(&sc, why, sizeof(why)), MESH_ERR_INVAL);
+	el->sensors[0].gen.max = 24;
+
+	el->sensors[0].property = 0x1234;
+	assert_int_equal(sim_scenario_check(&sc, why, sizeof(why)), MESH_ERR_INVAL);
+	assert_string_equal(why, "node \"s\": element 0: sensor property 0x1234 is not one "
+			    "meshsim can simulate");
+	el->sensors[0].property = 0x004f;
+
+	el->n_sensors = 2;
+	el->sensors[1] = el->sensors[0];
+	assert_int_equal(sim_scenario_check(&sc, why, sizeof(why)), MESH_ERR_INVAL);
+	assert_string_equal(why, "node \"s\": element 0: sensor property 0x004f twice");
+	el->n_sensors = 1;
+
+	el->sig_models[0] = 0x1000;
+	assert_int_equal(sim_scenario_check(&sc, why, sizeof(why)), MESH_ERR_INVAL);
+	assert_string_equal(why, "node \"s\": element 0 has sensors but no Sensor Server");
+	el->sig_models[0] = 0x1100;
+
+	el->sensors[0].gen.kind = SIM_GEN_PATTERN;
+	el->sensors[0].gen.n_values = 0;
+	el->sensors[0].gen.every_s = 1;
+	assert_int_equal(sim_scenario_check(&sc, why, sizeof(why)), MESH_ERR_INVAL);
+	el->sensors[0].gen.n_values = 1;
+	assert_int_equal(sim_scenario_check(&sc, why, sizeof(why)), 0);
+	el->sensors[0].gen.kind = SIM_GEN_RANDOM_WALK;
+	el->sensors[0].gen.start = 30;  /* outside min..max */
+	el->sensors[0].gen.step = 1;
+	assert_int_equal(sim_scenario_check(&sc, why, sizeof(why)), MESH_ERR_INVAL);
+	sim_scenario_free(&sc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -724,6 +927,8 @@ int main(void)
 		cmocka_unit_test(test_small_error_buffer),
 		cmocka_unit_test(test_defaults_and_forms),
 		cmocka_unit_test(test_model_names),
+		cmocka_unit_test(test_sensors),
+		cmocka_unit_test(test_sensors_check),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

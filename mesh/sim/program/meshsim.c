@@ -425,7 +425,8 @@ static void cmd_help(void)
 {
 	say("ok commands: help; list; garbage CTRL N; mute CTRL on|off; hwerror CTRL [CODE]; "
 	    "reopen CTRL [DELAY_MS]; off DEVICE; on DEVICE; link A B LOSS [RSSI]; unlink A B; "
-	    "send DEVICE DST TTL|default HEX; input DEVICE VALUE; quit");
+	    "send DEVICE DST TTL|default HEX; input DEVICE VALUE; press DEVICE [ELEMENT] [on|off]; "
+	    "quit");
 }
 
 static void cmd_list(struct meshsim *app)
@@ -550,6 +551,47 @@ static void cmd_input(struct meshsim *app, char **argv)
 		say("error: %s is not waiting for input", d->desc.name);
 	else if (rc == MESH_ERR_INVAL)
 		say("error: %s does not fit the input %s asked for", argv[2], d->desc.name);
+	else if (rc)
+		say("error: %s", mesh_strerror(rc));
+	else
+		say("ok");
+}
+
+/* A wall switch's rocker: press DEVICE [ELEMENT] [on|off] (default:
+ * element 0, toggle). */
+static void cmd_press(struct meshsim *app, int argc, char **argv)
+{
+	struct sim_device *d = find_device(app, argv[1]);
+	unsigned long elem = 0;
+	int on = -1, rc, i = 2;
+
+	if (!d)
+		return;
+	if (i < argc && strcmp(argv[i], "on") != 0 && strcmp(argv[i], "off") != 0) {
+		if (!parse_ulong(argv[i], 7, &elem)) {
+			say("error: element %s is not 0..7", argv[i]);
+			return;
+		}
+		i++;
+	}
+	if (i < argc) {
+		if (strcmp(argv[i], "on") != 0 && strcmp(argv[i], "off") != 0) {
+			say("error: usage: press DEVICE [ELEMENT] [on|off]");
+			return;
+		}
+		on = strcmp(argv[i], "on") == 0;
+		i++;
+	}
+	if (i < argc) {
+		say("error: usage: press DEVICE [ELEMENT] [on|off]");
+		return;
+	}
+	rc = sim_device_press(d, (uint8_t)elem, on);
+	if (rc == MESH_ERR_NOT_FOUND)
+		say("error: %s has no Generic OnOff Client on element %lu", d->desc.name, elem);
+	else if (rc == MESH_ERR_DOWN)
+		say("error: the OnOff Client of %s element %lu has no publication address",
+		    d->desc.name, elem);
 	else if (rc)
 		say("error: %s", mesh_strerror(rc));
 	else
@@ -698,6 +740,9 @@ static void run_command(struct meshsim *app, char *line)
 	} else if (strcmp(argv[0], "input") == 0) {
 		NEED(3, 3, "input DEVICE VALUE");
 		cmd_input(app, argv);
+	} else if (strcmp(argv[0], "press") == 0) {
+		NEED(2, 4, "press DEVICE [ELEMENT] [on|off]");
+		cmd_press(app, argc, argv);
 	} else {
 		say("error: unknown command %s (try help)", argv[0]);
 	}
