@@ -1,0 +1,596 @@
+/*
+ * The gateway core (core.h): the parts wired together.
+ */
+#include "gateway/core.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gateway/cfg_apply.h"
+#include "mesh/addr.h"
+#include "mesh/err.h"
+#include "mesh/log.h"
+#include "mesh/util.h"
+
+#define LOG "core"
+
+void gw_core_config_default(struct gw_core_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->hb_group = GW_CORE_HB_GROUP_DEFAULT;
+	cfg->auto_configure = true;
+}
+
+static uint64_t core_now(struct gw_core *core)
+{
+	return mesh_timers_now(core->timers);
+}
+
+/* ---- the database ----------------------------------------------------------- */
+
+static int core_save_db(struct gw_core *core)
+{
+	char err[512];
+	int rc = netdb_save(core->db, err, sizeof(err));
+
+	if (rc)
+		mesh_log_error(LOG, "network database not saved: %s", err);
+	return rc;
+}
+
+static int core_save_cb(void *ctx)
+{
+	return core_save_db(ctx);
+}
+
+/* A node's heartbeat period, for its liveness window. */
+static void core_watch_node(struct gw_core *core, const struct netdb_node *n)
+{
+	if (memcmp(n->uuid, core->db->self_uuid, 16) == 0)
+		return;
+	liveness_set_period(core->liveness, n->unicast,
+			    n->heartbeat_pub.present ? n->heartbeat_pub.period_s * 1000u : 0);
+}
+
+static void core_node_removed(struct gw_core *core, struct netdb_node *n)
+{
+	uint16_t unicast = n->unicast;
+	uint8_t count = (uint8_t)n->n_elements;
+
+	mesh_cfg_cli_cancel_dst(core->cfg_cli, unicast);
+	gw_node_device_removed(&core->node, unicast, count);
+	gw_state_cache_forget(core->cache, unicast, count);
+	liveness_forget(core->liveness, unicast);
+	if (netdb_remove_node(core->db, n->uuid, core->node.state.iv_index) == 0)
+		core_save_db(core);
+}
+
+/* Every Configuration status: what describes itself goes to the
+ * database here; statuses that need their request are applied by whoever
+ * sent it (the workflow, gw_core_cfg_send()). */
+static void core_on_cfg_status(void *ctx, const struct mesh_access_msg *meta,
+			       const struct mesh_cfg_msg *status)
+{
+	struct gw_core *core = ctx;
+	const char *why = NULL;
+	int rc = gw_cfg_apply(core->db, meta->src, NULL, status, &why);
+	struct netdb_node *n;
+
+	if (rc < 0 && rc != -ENOENT)
+		mesh_log_warn(LOG, "%s from 0x%04x not recorded: %s",
+			      mesh_cfg_opcode_name(status->opcode), meta->src, why ? why : "error");
+	if (rc == GW_CFG_CHANGED) {
+		core_save_db(core);
+		n = netdb_node_by_address(core->db, meta->src);
+		if (n && status->opcode == MESH_OP_CFG_HB_PUB_STATUS)
+			core_watch_node(core, n);
+	}
+	if (core->ops && core->ops->cfg_status)
+		core->ops->cfg_status(core->ctx, meta->src, status);
+	if (rc == GW_CFG_NODE_RESET) {
+		n = netdb_node_by_address(core->db, meta->src);
+		if (n) {
+			mesh_log_info(LOG, "node 0x%04x was reset and leaves the network", n->unicast);
+			core_node_removed(core, n);
+		}
+	}
+}
+
+/* ---- configuration requests --------------------------------------------------- */
+
+/* A request's record lives until no status can come for it any more: its
+ * final event, and after a timeout the late window too. */
+struct core_cfg_request {
+	struct gw_core *core;
+	struct mesh_cfg_msg req;
+	gw_configure_done_fn done;
+	void *done_ctx;
+	uint16_t req_dst;
+	bool over;                 /* nothing more will come */
+	bool timed_out;            /* a LATE may still come until timed_out_ms + window */
+	uint64_t timed_out_ms;
+	struct core_cfg_request *next;
+};
+
+static void core_cfg_prune(struct gw_core *core, bool all)
+{
+	uint64_t now = core_now(core);
+
+	for (struct core_cfg_request **p = &core->cfg_requests; *p;) {
+		struct core_cfg_request *cr = *p;
+
+		if (all || cr->over ||
+		    (cr->timed_out && now - cr->timed_out_ms > MESH_ACKED_LATE_WINDOW_MS + 1000u)) {
+			*p = cr->next;
+			free(cr);
+			continue;
+		}
+		p = &cr->next;
+	}
+}
+
+static void core_cfg_done(void *ctx, const struct mesh_acked_result *r,
+			  const struct mesh_cfg_msg *status)
+{
+	struct core_cfg_request *cr = ctx;
+	uint16_t src = r->msg ? r->msg->src : 0;
+
+	if (r->event == MESH_ACKED_FAILED)
+		mesh_log_warn(LOG, "%s to 0x%04x not sent: %s", mesh_cfg_opcode_name(cr->req.opcode),
+			      cr->req_dst, mesh_strerror(r->err));
+	/* Applied with its request here, whoever asked (late ones too). */
+	if (status && (r->event == MESH_ACKED_STATUS || r->event == MESH_ACKED_LATE) &&
+	    gw_cfg_apply(cr->core->db, src, &cr->req, status, NULL) == GW_CFG_CHANGED)
+		core_save_db(cr->core);
+	if (cr->done)
+		cr->done(cr->done_ctx, r->event, src, status);
+	/* Freed at the next prune, not here: the client is still calling. */
+	switch (r->event) {
+	case MESH_ACKED_TIMEOUT:
+	case MESH_ACKED_DONE:
+		cr->timed_out = true;  /* late statuses may follow */
+		cr->timed_out_ms = core_now(cr->core);
+		break;
+	case MESH_ACKED_STATUS:
+	case MESH_ACKED_LATE:
+		/* Groups: every responder reports; only DONE ends them. */
+		cr->over = mesh_addr_is_unicast(cr->req_dst);
+		break;
+	default:
+		cr->over = true;
+		break;
+	}
+}
+
+int gw_core_cfg_send(struct gw_core *core, uint16_t dst, const struct mesh_cfg_msg *req,
+		     gw_configure_done_fn done, void *done_ctx)
+{
+	struct core_cfg_request *cr = calloc(1, sizeof(*cr));
+	int rc;
+
+	if (!cr)
+		return MESH_ERR_NOMEM;
+	core_cfg_prune(core, false);
+	cr->core = core;
+	cr->req = *req;
+	cr->req_dst = dst;
+	cr->done = done;
+	cr->done_ctx = done_ctx;
+	rc = mesh_cfg_cli_send(core->cfg_cli, dst, req, core_cfg_done, cr);
+	if (rc) {
+		free(cr);
+		return rc;
+	}
+	cr->next = core->cfg_requests;
+	core->cfg_requests = cr;
+	return 0;
+}
+
+static int core_configure_send(void *ctx, uint16_t dst, const struct mesh_cfg_msg *request,
+			       gw_configure_done_fn done, void *done_ctx)
+{
+	return gw_core_cfg_send(ctx, dst, request, done, done_ctx);
+}
+
+static void core_configure_next_queued(struct gw_core *core);
+
+static void core_on_configure(void *ctx, const struct gw_configure_report *r)
+{
+	struct gw_core *core = ctx;
+	struct netdb_node *n = netdb_node_by_address(core->db, r->node);
+
+	if (r->outcome == GW_CONFIGURE_OK) {
+		mesh_log_info(LOG, "node 0x%04x configured (%u requests, %u already done)", r->node,
+			      r->requests, r->skipped);
+		if (n)
+			core_watch_node(core, n);
+	} else if (r->outcome == GW_CONFIGURE_FAILED) {
+		mesh_log_warn(LOG, "node 0x%04x: configuration stopped at step %s: %s", r->node,
+			      gw_configure_step_name(r->step), r->why);
+	}
+	if (core->ops && core->ops->configure)
+		core->ops->configure(core->ctx, r);
+	if (r->outcome != GW_CONFIGURE_RUNNING)
+		core_configure_next_queued(core);
+}
+
+static const struct gw_configure_ops core_configure_ops = {
+	.send = core_configure_send,
+	.save = core_save_cb,
+	.progress = core_on_configure,
+};
+
+void gw_core_default_plan(const struct gw_core *core, struct gw_config_plan *plan)
+{
+	if (core->cfg.plan)
+		*plan = *core->cfg.plan;
+	else
+		gw_config_plan_default(plan);
+	if (plan->status_dst == MESH_ADDR_UNASSIGNED)
+		plan->status_dst = gw_node_address(&core->node);
+	if (plan->hb_dst == MESH_ADDR_UNASSIGNED)
+		plan->hb_dst = core->cfg.hb_group;
+	if (core->cfg.hb_period_s)
+		plan->hb_period_s = core->cfg.hb_period_s;
+}
+
+int gw_core_configure(struct gw_core *core, uint16_t node, const struct gw_config_plan *plan)
+{
+	struct gw_config_plan p;
+
+	if (!plan) {
+		gw_core_default_plan(core, &p);
+		plan = &p;
+	}
+	for (size_t i = 0; i < plan->n_subscribe; i++)
+		if (plan->subscribe[i].is_label)
+			gw_core_label_add(core, plan->subscribe[i].label, NULL);
+	for (size_t e = 0; e < GW_PLAN_ELEMENTS_MAX; e++)
+		if (plan->has_publish[e] && plan->publish[e].is_label)
+			gw_core_label_add(core, plan->publish[e].label, NULL);
+	return gw_configure_start(core->configure, node, plan);
+}
+
+static void core_configure_next_queued(struct gw_core *core)
+{
+	uint16_t next = core->configure_next;
+	int rc;
+
+	if (!next || gw_configure_busy(core->configure))
+		return;
+	core->configure_next = 0;
+	rc = gw_core_configure(core, next, NULL);
+	if (rc)
+		mesh_log_warn(LOG, "node 0x%04x not configured: %s", next, strerror(-rc));
+}
+
+int gw_core_label_add(struct gw_core *core, const uint8_t label[16], uint16_t *addr)
+{
+	int rc = gw_node_label_add(&core->node, label, addr);
+
+	return rc == MESH_ERR_EXISTS ? 0 : rc;
+}
+
+/* ---- provisioning ------------------------------------------------------------- */
+
+static void core_on_provisioned(struct gw_core *core, const struct mesh_prov_event *ev)
+{
+	struct netdb_node *n = netdb_node_by_uuid(core->db, ev->uuid);
+	int rc;
+
+	if (!n)
+		return;
+	rc = gw_node_device_added(&core->node, n);
+	if (rc) {
+		mesh_log_error(LOG, "node 0x%04x: device key not taken: %s", n->unicast,
+			       mesh_strerror(rc));
+		return;
+	}
+	if (!core->cfg.auto_configure)
+		return;
+	if (gw_configure_busy(core->configure)) {
+		core->configure_next = n->unicast;  /* after the one running */
+		return;
+	}
+	rc = gw_core_configure(core, n->unicast, NULL);
+	if (rc)
+		mesh_log_warn(LOG, "node 0x%04x not configured: %s", n->unicast, strerror(-rc));
+}
+
+static void core_on_prov_event(void *ctx, const struct gw_prov_event *ev)
+{
+	struct gw_core *core = ctx;
+
+	if (ev->type == GW_PROV_EV_SESSION && ev->session->type == MESH_PROV_EV_COMPLETE)
+		core_on_provisioned(core, ev->session);
+	if (core->ops && core->ops->prov_event)
+		core->ops->prov_event(core->ctx, ev);
+}
+
+static uint32_t core_iv_index(void *ctx, uint8_t *flags)
+{
+	struct gw_core *core = ctx;
+
+	*flags = core->node.state.iv_update ? MESH_PROV_FLAG_IV_UPDATE : 0;
+	return core->node.state.iv_index;
+}
+
+static const struct gw_prov_ops core_prov_ops = {
+	.event = core_on_prov_event,
+	.iv_index = core_iv_index,
+};
+
+/* ---- what the node hears -------------------------------------------------------- */
+
+static void core_on_access(void *ctx, const struct mesh_access_msg *msg)
+{
+	struct gw_core *core = ctx;
+	int rc = gw_state_cache_update(core->cache, msg, core_now(core));
+
+	if (rc < 0)
+		mesh_log_warn(LOG, "status 0x%06x from 0x%04x does not decode: %s", msg->opcode,
+			      msg->src, mesh_strerror(rc));
+}
+
+static void core_on_heartbeat(void *ctx, const struct mesh_stack_hb_rx *hb, int8_t rssi)
+{
+	struct gw_core *core = ctx;
+
+	liveness_heartbeat(core->liveness, hb, rssi, core_now(core));
+}
+
+static void core_on_seen(void *ctx, uint16_t src, int8_t rssi)
+{
+	struct gw_core *core = ctx;
+	struct netdb_node *n = netdb_node_by_address(core->db, src);
+
+	(void)rssi;
+	if (n)
+		liveness_seen(core->liveness, n->unicast, core_now(core));
+}
+
+static const struct gw_node_ops core_node_ops = {
+	.access = core_on_access,
+	.heartbeat = core_on_heartbeat,
+	.seen = core_on_seen,
+};
+
+/* Triggered heartbeats say which features a node runs now. */
+static void core_record_features(struct gw_core *core, const struct liveness_node *ln)
+{
+	struct netdb_node *n = netdb_node_by_address(core->db, ln->addr);
+	bool changed = false;
+	struct {
+		enum netdb_feature *f;
+		uint16_t bit;
+	} map[3];
+
+	if (!n)
+		return;
+	map[0].f = &n->relay;
+	map[0].bit = MESH_FEAT_RELAY;
+	map[1].f = &n->proxy;
+	map[1].bit = MESH_FEAT_PROXY;
+	map[2].f = &n->friend_;
+	map[2].bit = MESH_FEAT_FRIEND;
+	for (size_t i = 0; i < MESH_ARRAY_SIZE(map); i++) {
+		enum netdb_feature want = (ln->features & map[i].bit) ? NETDB_FEATURE_ON
+								      : NETDB_FEATURE_OFF;
+
+		/* A feature the node does not support stays unsupported. */
+		if (*map[i].f == NETDB_FEATURE_UNSUPPORTED || *map[i].f == want)
+			continue;
+		*map[i].f = want;
+		changed = true;
+	}
+	if (changed)
+		core_save_db(core);
+}
+
+static void core_on_liveness(void *ctx, const struct liveness_event *ev)
+{
+	struct gw_core *core = ctx;
+
+	switch (ev->type) {
+	case LIVENESS_EV_ONLINE:
+		mesh_log_info(LOG, "node 0x%04x online", ev->node->addr);
+		break;
+	case LIVENESS_EV_OFFLINE:
+		mesh_log_warn(LOG, "node 0x%04x offline: no heartbeat for %u s", ev->node->addr,
+			      liveness_window_ms(core->liveness, ev->node) / 1000u);
+		break;
+	case LIVENESS_EV_FEATURES_CHANGED:
+		core_record_features(core, ev->node);
+		break;
+	default:
+		break;
+	}
+	if (core->ops && core->ops->liveness)
+		core->ops->liveness(core->ctx, ev);
+}
+
+static void core_on_state(void *ctx, const struct gw_elem_state *st, uint32_t kinds)
+{
+	struct gw_core *core = ctx;
+
+	if (core->ops && core->ops->state)
+		core->ops->state(core->ctx, st, kinds);
+}
+
+/* ---- acknowledged requests ------------------------------------------------------- */
+
+static int core_acked_send(void *ctx, const struct mesh_acked_send *s)
+{
+	struct gw_core *core = ctx;
+
+	return gw_node_send(&core->node, s);
+}
+
+/* ---- lifetime -------------------------------------------------------------------- */
+
+static int core_load_state(struct gw_core *core, struct runtime_state *state, char *err,
+			   size_t errlen)
+{
+	int rc = runtime_state_load(state, core->dir, err, errlen);
+
+	if (rc == -ENOENT) {
+		runtime_state_init(state);
+		rc = runtime_state_save(state, core->dir, err, errlen);
+	}
+	return rc;
+}
+
+static int core_load_liveness(struct gw_core *core, char *err, size_t errlen)
+{
+	int rc = liveness_load(core->liveness, core->dir, core_now(core), err, errlen);
+
+	if (rc == -ENOENT)
+		rc = 0;
+	for (size_t i = 0; rc == 0 && i < core->db->n_nodes; i++)
+		core_watch_node(core, &core->db->nodes[i]);
+	return rc;
+}
+
+static int core_build(struct gw_core *core, char *err, size_t errlen)
+{
+	struct liveness_config lc = {
+		.window_factor = core->cfg.liveness_factor,
+		.event = core_on_liveness,
+		.ctx = core,
+	};
+	static struct mesh_acked_ops acked_ops;
+	const struct netdb_app_key *k0 = core->db->n_app_keys ? &core->db->app_keys[0] : NULL;
+	int rc;
+
+	acked_ops.send = core_acked_send;
+	acked_ops.ctx = core;
+	core->node.acked = mesh_acked_create(core->timers, &acked_ops);
+	core->cfg_cli = core->node.acked
+		? mesh_cfg_cli_create(core->node.acked, core->timers, k0 ? k0->bound_net_key : 0)
+		: NULL;
+	core->cache = gw_state_cache_create(core_on_state, core);
+	core->liveness = liveness_create(core->timers, &lc);
+	if (!core->cfg_cli || !core->cache || !core->liveness ||
+	    gw_configure_create(&core->configure, core->db, core->timers, &core_configure_ops,
+				core) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return MESH_ERR_NOMEM;
+	}
+	mesh_cfg_cli_set_observer(core->cfg_cli, core_on_cfg_status, core);
+	mesh_cfg_cli_set_timing(core->cfg_cli, core->cfg.request_timeout_ms,
+				core->cfg.request_retries, core->cfg.request_retries_set &&
+							   core->cfg.request_retries == 0);
+	rc = mesh_access_model_add(&core->node.stack.access, 0, mesh_cfg_cli_model(core->cfg_cli));
+	if (rc) {
+		snprintf(err, errlen, "configuration client: %s", mesh_strerror(rc));
+		return rc;
+	}
+	rc = core_load_liveness(core, err, errlen);
+	if (rc)
+		return rc;
+	rc = gw_prov_create(&core->prov, core->timers, core->bearer, core->db, &core_prov_ops, core);
+	if (rc)
+		snprintf(err, errlen, "provisioning: %s", strerror(-rc));
+	return rc;
+}
+
+int gw_core_open(struct gw_core *core, struct mesh_timers *timers, struct mesh_bearer *bearer,
+		 const char *dir, const struct gw_core_config *cfg, const struct gw_core_ops *ops,
+		 void *ctx, char *err, size_t errlen)
+{
+	struct runtime_state *state;
+	int rc;
+
+	memset(core, 0, sizeof(*core));
+	core->timers = timers;
+	core->bearer = bearer;
+	core->ops = ops;
+	core->ctx = ctx;
+	if (cfg)
+		core->cfg = *cfg;
+	else
+		gw_core_config_default(&core->cfg);
+	if (!core->cfg.hb_group)
+		core->cfg.hb_group = GW_CORE_HB_GROUP_DEFAULT;
+	snprintf(core->dir, sizeof(core->dir), "%s", dir);
+	rc = netdb_open(&core->db, dir, err, errlen);
+	if (rc)
+		return rc;
+	state = malloc(sizeof(*state));
+	if (!state) {
+		snprintf(err, errlen, "out of memory");
+		return MESH_ERR_NOMEM;
+	}
+	rc = core_load_state(core, state, err, errlen);
+	if (rc == 0)
+		rc = gw_node_open(&core->node, timers, bearer, core->db, state, dir, &core_node_ops,
+				  core, err, errlen);
+	free(state);
+	if (rc)
+		goto fail;
+	core->node_open = true;
+	rc = core_build(core, err, errlen);
+	if (rc)
+		goto fail;
+	return 0;
+fail:
+	gw_core_close(core);
+	return rc;
+}
+
+void gw_core_close(struct gw_core *core)
+{
+	char err[512];
+
+	if (core->prov)
+		gw_prov_destroy(core->prov);
+	core->prov = NULL;
+	if (core->cfg_cli)
+		mesh_cfg_cli_destroy(core->cfg_cli);
+	core->cfg_cli = NULL;
+	core_cfg_prune(core, true);
+	gw_configure_destroy(core->configure);
+	core->configure = NULL;
+	if (core->liveness && liveness_save(core->liveness, core->dir, err, sizeof(err)) < 0)
+		mesh_log_error(LOG, "liveness not saved: %s", err);
+	liveness_destroy(core->liveness);
+	core->liveness = NULL;
+	gw_state_cache_destroy(core->cache);
+	core->cache = NULL;
+	if (core->node_open)
+		gw_node_close(&core->node);  /* destroys the acked engine */
+	core->node_open = false;
+	netdb_free(core->db);
+	core->db = NULL;
+}
+
+/* ---- radio ------------------------------------------------------------------------ */
+
+static void core_unprov_beacon(void *ctx, const struct mesh_beacon_unprov *b,
+			       const struct mesh_adv_rx *rx)
+{
+	struct gw_core *core = ctx;
+
+	gw_prov_unprov_beacon(core->prov, b, rx);
+}
+
+static void core_pb_adv(void *ctx, const struct mesh_adv_rx *rx)
+{
+	struct gw_core *core = ctx;
+
+	gw_prov_pb_adv(core->prov, rx);
+}
+
+static const struct mesh_adv_route_ops core_route_ops = {
+	.unprov_beacon = core_unprov_beacon,
+	.pb_adv = core_pb_adv,
+};
+
+void gw_core_bearer_rx(struct gw_core *core, const struct mesh_adv_rx *rx)
+{
+	/* Rejections are normal radio life (other networks, cached copies,
+	 * replays); the stack's trace has each reason for debugging. */
+	(void)gw_node_route(&core->node, rx, &core_route_ops, core);
+}
