@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/rand.h>
+
 #include "gateway/cfg_apply.h"
 #include "mesh/addr.h"
 #include "mesh/err.h"
@@ -253,17 +255,67 @@ int gw_core_configure(struct gw_core *core, uint16_t node, const struct gw_confi
 	return gw_configure_start(core->configure, node, plan);
 }
 
-static void core_configure_next_queued(struct gw_core *core)
+static bool core_tried(const struct gw_core *core, uint16_t addr)
+{
+	for (size_t i = 0; i < core->n_tried; i++)
+		if (core->tried[i] == addr)
+			return true;
+	return false;
+}
+
+static void core_note_tried(struct gw_core *core, uint16_t addr)
+{
+	uint16_t *grown;
+
+	if (core_tried(core, addr))
+		return;
+	grown = realloc(core->tried, (core->n_tried + 1) * sizeof(*grown));
+	if (!grown)
+		return;
+	grown[core->n_tried++] = addr;
+	core->tried = grown;
+}
+
+/* The next node waiting for its configuration: one asked for explicitly,
+ * else one the database says is not configured and that was not tried
+ * since start (a node that failed waits for a request or a restart,
+ * rather than being retried in a loop). */
+static uint16_t core_next_unconfigured(struct gw_core *core)
 {
 	uint16_t next = core->configure_next;
+
+	core->configure_next = 0;
+	if (next)
+		return next;
+	if (!core->cfg.auto_configure)
+		return 0;
+	for (size_t i = 0; i < core->db->n_nodes; i++) {
+		const struct netdb_node *n = &core->db->nodes[i];
+
+		if (n->config_complete || n->excluded || core_tried(core, n->unicast) ||
+		    memcmp(n->uuid, core->db->self_uuid, 16) == 0)
+			continue;
+		return n->unicast;
+	}
+	return 0;
+}
+
+static void core_configure_next_queued(struct gw_core *core)
+{
+	uint16_t next;
 	int rc;
 
-	if (!next || gw_configure_busy(core->configure))
-		return;
-	core->configure_next = 0;
-	rc = gw_core_configure(core, next, NULL);
-	if (rc)
-		mesh_log_warn(LOG, "node 0x%04x not configured: %s", next, strerror(-rc));
+	while (!gw_configure_busy(core->configure) && (next = core_next_unconfigured(core))) {
+		core_note_tried(core, next);
+		rc = gw_core_configure(core, next, NULL);
+		if (rc)
+			mesh_log_warn(LOG, "node 0x%04x not configured: %s", next, strerror(-rc));
+	}
+}
+
+void gw_core_configure_pending(struct gw_core *core)
+{
+	core_configure_next_queued(core);
 }
 
 int gw_core_label_add(struct gw_core *core, const uint8_t label[16], uint16_t *addr)
@@ -290,13 +342,8 @@ static void core_on_provisioned(struct gw_core *core, const struct mesh_prov_eve
 	}
 	if (!core->cfg.auto_configure)
 		return;
-	if (gw_configure_busy(core->configure)) {
-		core->configure_next = n->unicast;  /* after the one running */
-		return;
-	}
-	rc = gw_core_configure(core, n->unicast, NULL);
-	if (rc)
-		mesh_log_warn(LOG, "node 0x%04x not configured: %s", n->unicast, strerror(-rc));
+	core->configure_next = n->unicast;  /* now, or after the one running */
+	core_configure_next_queued(core);
 }
 
 static void core_on_prov_event(void *ctx, const struct gw_prov_event *ev)
@@ -419,6 +466,15 @@ static void core_on_state(void *ctx, const struct gw_elem_state *st, uint32_t ki
 		core->ops->state(core->ctx, st, kinds);
 }
 
+/* Requests nobody waits for: the status reaches the state cache anyway. */
+static void core_ignore_result(void *ctx, struct mesh_acked_req *req,
+			       const struct mesh_acked_result *r)
+{
+	(void)ctx;
+	(void)req;
+	(void)r;
+}
+
 /* ---- acknowledged requests ------------------------------------------------------- */
 
 static int core_acked_send(void *ctx, const struct mesh_acked_send *s)
@@ -426,6 +482,78 @@ static int core_acked_send(void *ctx, const struct mesh_acked_send *s)
 	struct gw_core *core = ctx;
 
 	return gw_node_send(&core->node, s);
+}
+
+/* ---- control ------------------------------------------------------------------ */
+
+static uint16_t core_app_idx(const struct gw_core *core)
+{
+	return core->db->n_app_keys ? core->db->app_keys[0].index : 0;
+}
+
+static uint16_t core_net_idx(const struct gw_core *core)
+{
+	return core->db->n_app_keys ? core->db->app_keys[0].bound_net_key : 0;
+}
+
+static void core_model_dst(const struct gw_core *core, uint16_t dst, const uint8_t *label,
+			   struct mesh_model_cli_dst *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->net_idx = core_net_idx(core);
+	d->dst = dst;
+	d->label_uuid = label;
+	d->app_idx = core_app_idx(core);
+	d->ttl = MESH_STACK_TTL_DEFAULT;
+}
+
+int gw_core_model_send(struct gw_core *core, uint16_t dst, const uint8_t *label,
+		       struct mesh_model_msg *msg, mesh_model_cli_done done, void *ctx)
+{
+	struct mesh_model_cli_dst d;
+	uint32_t unack;
+
+	if (!msg || mesh_addr_is_unassigned(dst) || (mesh_addr_is_virtual(dst) && !label))
+		return MESH_ERR_INVAL;
+	core_model_dst(core, dst, label, &d);
+	unack = mesh_model_unack_opcode(msg->opcode);
+	if (!mesh_addr_is_unicast(dst) && unack) {
+		msg->opcode = unack;
+		return mesh_model_cli_set_unack(core->model_cli, &d, msg, GW_CORE_GROUP_REPEATS,
+						GW_CORE_GROUP_REPEAT_MS);
+	}
+	if (unack == msg->opcode)  /* an unacknowledged Set asked for as such */
+		return mesh_model_cli_set_unack(core->model_cli, &d, msg, 0, 0);
+	return mesh_model_cli_request(core->model_cli, &d, msg, core->cfg.request_timeout_ms,
+				      core->cfg.request_retries_set ? core->cfg.request_retries
+								    : MESH_ACKED_RETRIES_DEFAULT,
+				      done ? done : core_ignore_result, ctx, NULL);
+}
+
+int gw_core_app_request(struct gw_core *core, uint16_t dst, const uint8_t *label,
+			const uint8_t *payload, size_t len, uint32_t status_opcode,
+			void (*done)(void *ctx, struct mesh_acked_req *req,
+				     const struct mesh_acked_result *r),
+			void *ctx)
+{
+	struct mesh_acked_params p;
+
+	memset(&p, 0, sizeof(p));
+	p.net_idx = core_net_idx(core);
+	p.dst = dst;
+	p.label_uuid = label;
+	p.app_idx = core_app_idx(core);
+	p.ttl = MESH_STACK_TTL_DEFAULT;
+	p.payload = payload;
+	p.len = len;
+	p.status_opcode = status_opcode;
+	p.timeout_ms = core->cfg.request_timeout_ms;
+	p.retries = core->cfg.request_retries_set ? core->cfg.request_retries
+						  : MESH_ACKED_RETRIES_DEFAULT;
+	p.no_retries = core->cfg.request_retries_set && core->cfg.request_retries == 0;
+	p.done = done ? done : core_ignore_result;
+	p.ctx = ctx;
+	return mesh_acked_request(core->node.acked, &p, NULL);
 }
 
 /* ---- lifetime -------------------------------------------------------------------- */
@@ -460,19 +588,26 @@ static int core_build(struct gw_core *core, char *err, size_t errlen)
 		.event = core_on_liveness,
 		.ctx = core,
 	};
-	static struct mesh_acked_ops acked_ops;
+	struct mesh_model_cli_config model_cfg = { 0 };
 	const struct netdb_app_key *k0 = core->db->n_app_keys ? &core->db->app_keys[0] : NULL;
 	int rc;
 
-	acked_ops.send = core_acked_send;
-	acked_ops.ctx = core;
-	core->node.acked = mesh_acked_create(core->timers, &acked_ops);
+	core->acked_ops.send = core_acked_send;
+	core->acked_ops.ctx = core;
+	core->node.acked = mesh_acked_create(core->timers, &core->acked_ops);
 	core->cfg_cli = core->node.acked
 		? mesh_cfg_cli_create(core->node.acked, core->timers, k0 ? k0->bound_net_key : 0)
 		: NULL;
+	model_cfg.timers = core->timers;
+	model_cfg.acked = core->node.acked;
+	model_cfg.send = core_acked_send;
+	model_cfg.ctx = core;
+	if (RAND_bytes(&model_cfg.tid_seed, 1) != 1)
+		model_cfg.tid_seed = (uint8_t)core_now(core);
+	core->model_cli = core->node.acked ? mesh_model_cli_create(&model_cfg) : NULL;
 	core->cache = gw_state_cache_create(core_on_state, core);
 	core->liveness = liveness_create(core->timers, &lc);
-	if (!core->cfg_cli || !core->cache || !core->liveness ||
+	if (!core->cfg_cli || !core->model_cli || !core->cache || !core->liveness ||
 	    gw_configure_create(&core->configure, core->db, core->timers, &core_configure_ops,
 				core) < 0) {
 		snprintf(err, errlen, "out of memory");
@@ -551,6 +686,8 @@ void gw_core_close(struct gw_core *core)
 		mesh_cfg_cli_destroy(core->cfg_cli);
 	core->cfg_cli = NULL;
 	core_cfg_prune(core, true);
+	mesh_model_cli_destroy(core->model_cli);
+	core->model_cli = NULL;
 	gw_configure_destroy(core->configure);
 	core->configure = NULL;
 	if (core->liveness && liveness_save(core->liveness, core->dir, err, sizeof(err)) < 0)
@@ -564,6 +701,9 @@ void gw_core_close(struct gw_core *core)
 	core->node_open = false;
 	netdb_free(core->db);
 	core->db = NULL;
+	free(core->tried);
+	core->tried = NULL;
+	core->n_tried = 0;
 }
 
 /* ---- radio ------------------------------------------------------------------------ */

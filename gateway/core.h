@@ -34,7 +34,7 @@
 #include "mesh/acked.h"
 #include "mesh/bearer/bearer.h"
 #include "mesh/cfg_cli.h"
-/* model clients: mesh/model_cli.h (added when it lands) */
+#include "mesh/model_cli.h"
 
 /* The heartbeat destination nodes are configured to publish to: the
  * highest dynamic group address, away from the groups users create from
@@ -75,13 +75,16 @@ struct gw_core {
 	struct netdb *db;
 	struct gw_node node;             /* must not move */
 	bool node_open;
+	struct mesh_acked_ops acked_ops;
 	struct mesh_cfg_cli *cfg_cli;
-	void *model_cli;
+	struct mesh_model_cli *model_cli;
 	struct gw_configure *configure;
 	struct gw_state_cache *cache;
 	struct liveness *liveness;
 	struct gw_provisioning *prov;
-	uint16_t configure_next;         /* auto-configure queue: one waiting node */
+	uint16_t configure_next;         /* provisioned just now: configured next */
+	uint16_t *tried;                 /* nodes configured (or tried) since start */
+	size_t n_tried;
 	struct core_cfg_request *cfg_requests; /* requests whose status may still come */
 };
 
@@ -101,6 +104,11 @@ void gw_core_bearer_rx(struct gw_core *core, const struct mesh_adv_rx *rx);
 
 /* Configure node (primary address) with plan (NULL: the core's plan). */
 int gw_core_configure(struct gw_core *core, uint16_t node, const struct gw_config_plan *plan);
+/* With auto_configure: configure, one after the other, the nodes the
+ * database does not mark configured (provisioned while meshgate was
+ * stopped, or whose configuration stopped half-way before). */
+void gw_core_configure_pending(struct gw_core *core);
+
 /* The plan the core uses for a node: defaults, its status and heartbeat
  * destinations. */
 void gw_core_default_plan(const struct gw_core *core, struct gw_config_plan *plan);
@@ -109,6 +117,28 @@ void gw_core_default_plan(const struct gw_core *core, struct gw_config_plan *pla
  * like every other). done may be NULL. */
 int gw_core_cfg_send(struct gw_core *core, uint16_t dst, const struct mesh_cfg_msg *req,
 		     gw_configure_done_fn done, void *done_ctx);
+
+/*
+ * Control: a generic or light message (msg->opcode any Get or Set of
+ * generic_msg.h / light_msg.h) to dst under the network's AppKey. Unicast
+ * Gets and Sets are acknowledged (retries, the status updates the state
+ * cache, done gets its events); to a group or virtual address (label) a
+ * Set goes out in its unacknowledged form, GW_CORE_GROUP_REPEATS more
+ * times with the same TID, and the members' own status publications
+ * update the cache. done may be NULL. Returns 0 or a MESH_ERR_*.
+ */
+#define GW_CORE_GROUP_REPEATS 2u
+#define GW_CORE_GROUP_REPEAT_MS 60u
+int gw_core_model_send(struct gw_core *core, uint16_t dst, const uint8_t *label,
+		       struct mesh_model_msg *msg, mesh_model_cli_done done, void *ctx);
+
+/* Any other request under the AppKey (Sensor Get, Health Fault Get, ...):
+ * payload is opcode || parameters, status_opcode the answer. */
+int gw_core_app_request(struct gw_core *core, uint16_t dst, const uint8_t *label,
+			const uint8_t *payload, size_t len, uint32_t status_opcode,
+			void (*done)(void *ctx, struct mesh_acked_req *req,
+				     const struct mesh_acked_result *r),
+			void *ctx);
 
 /* A group (or virtual) destination the gateway should be able to reach:
  * virtual ones need their Label UUID in the node. */

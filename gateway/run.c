@@ -1,11 +1,11 @@
 /*
  * The gateway daemon (see run.h): options, one libuv loop, signals, the
- * radio, the network database and runtime state of the data directory,
- * discovery and provisioning, and a receive path that logs beacons and
- * network PDUs (decoded when the simulated world's demo keys are known).
+ * radio, and the gateway core on it (core.h: meshgate's own node, the
+ * network database and state of the data directory, discovery,
+ * provisioning, node configuration, state cache, liveness).
  *
  * `meshgate provision` is the same daemon with one job: provision one
- * device, asking for OOB values on the terminal, then exit.
+ * device, asking for OOB values on the terminal, configure it, then exit.
  */
 #include "run.h"
 
@@ -25,8 +25,8 @@
 #include "mesh/bytes.h"
 #include "mesh/err.h"
 #include "mesh/log.h"
-#include "mesh/monitor.h"
 #include "mesh/uv_timers.h"
+#include "core.h"
 #include "netdb.h"
 #include "network_cmd.h"
 #include "provisioning.h"
@@ -51,6 +51,7 @@ struct run_opts {
 	bool provision;
 	struct gw_prov_params prov;
 	unsigned int timeout_s;
+	bool no_configure;
 };
 
 struct gateway {
@@ -58,9 +59,11 @@ struct gateway {
 	const struct run_opts *opts;
 	struct radio radio;
 	struct mesh_uv_timers timers;
-	struct netdb *db;
-	struct runtime_state *state;
-	struct gw_provisioning *prov;
+	struct gw_core core;
+	bool core_open;
+	struct netdb *db;               /* the core's */
+	struct gw_provisioning *prov;   /* the core's */
+	uint16_t awaiting_configure;    /* provision: the new node being configured */
 	bool prov_started;
 	bool finishing;              /* provision: done, stopping after a grace */
 	int exit_code;
@@ -73,8 +76,6 @@ struct gateway {
 	bool input_open;
 	char line[256];
 	size_t line_len;
-	struct mesh_monitor monitor;
-	bool have_monitor;
 	uv_signal_t sigint, sigterm;
 	uv_timer_t exit_timer;
 	uint64_t rx_count;
@@ -88,7 +89,7 @@ static void run_usage(FILE *out)
 		"                    [--exit-after SECONDS]\n"
 		"       meshgate provision UUID [--method auto|none|static|output|input]\n"
 		"                    [--static-oob HEX] [--algorithm cmac|hmac] [--attention SECONDS]\n"
-		"                    [--timeout SECONDS]\n"
+		"                    [--timeout SECONDS] [--no-configure]\n"
 		"                    [run options]\n"
 		"\n"
 		"  --data DIR               the network database and state (default: $"
@@ -104,12 +105,14 @@ static void run_usage(FILE *out)
 		"  --hci-log FILE           write all HCI traffic as btsnoop (btmon -r FILE)\n"
 		"\n"
 		"provision: bring the unprovisioned device UUID (32 hex digits) into the\n"
-		"network and exit; OOB values are asked for on the terminal.\n"
+		"network, configure it (application key, bindings, publications,\n"
+		"heartbeats), and exit; OOB values are asked for on the terminal.\n"
 		"  --method M               authentication (default auto: the best the device offers)\n"
 		"  --static-oob HEX         the device's static OOB value (32 or 64 hex digits)\n"
 		"  --algorithm A            restrict to cmac (CMAC-AES128) or hmac (HMAC-SHA256)\n"
 		"  --attention SECONDS      ask the device to identify itself (blink) meanwhile\n"
-		"  --timeout SECONDS        give up if not done by then (default 120)\n");
+		"  --timeout SECONDS        give up if not done by then (default 120)\n"
+		"  --no-configure           only provision; 'meshgate run' configures it later\n");
 }
 
 static int run_parse_level(const char *s, enum mesh_log_level *out)
@@ -331,6 +334,10 @@ static int run_parse(int argc, char **argv, struct run_opts *o, bool provision)
 			o->radio.rtscts = false;
 			continue;
 		}
+		if (provision && strcmp(a, "--no-configure") == 0) {
+			o->no_configure = true;
+			continue;
+		}
 		if (run_option_takes_value(a) && !v) {
 			fprintf(stderr, "%s: %s needs a value\n", run_cmd(o), a);
 			return -1;
@@ -349,80 +356,22 @@ static int run_parse(int argc, char **argv, struct run_opts *o, bool provision)
 
 static void run_provision_start(struct gateway *gw);
 
-static void run_on_unprov_beacon(void *ctx, const struct mesh_beacon_unprov *b,
-				 const struct mesh_adv_rx *rx)
-{
-	struct gateway *gw = ctx;
-
-	if (!gw->prov)
-		return;
-	gw_prov_unprov_beacon(gw->prov, b, rx);
-	/* Provision once the device is heard: it is in range and listening. */
-	if (gw->opts->provision && !gw->prov_started &&
-	    memcmp(b->uuid, gw->opts->prov.uuid, 16) == 0)
-		run_provision_start(gw);
-}
-
-static void run_on_pb_adv(void *ctx, const struct mesh_adv_rx *rx)
-{
-	struct gateway *gw = ctx;
-
-	if (gw->prov)
-		gw_prov_pb_adv(gw->prov, rx);
-}
-
-static const struct mesh_adv_route_ops run_route_ops = {
-	.unprov_beacon = run_on_unprov_beacon,
-	.pb_adv = run_on_pb_adv,
-};
-
-static void run_log_secure_beacon(const struct mesh_adv_rx *rx)
-{
-	struct mesh_beacon_secure b;
-	char id[17];
-
-	if (mesh_beacon_secure_parse(rx->payload, rx->len, &b) < 0) {
-		mesh_log_debug(LOG, "beacon type 0x%02x, %u octets, rssi %d",
-			       rx->len ? rx->payload[0] : 0, rx->len, rx->rssi);
-		return;
-	}
-	mesh_hex_encode(b.network_id, sizeof(b.network_id), id);
-	mesh_log_debug(LOG, "secure network beacon network %s iv index %" PRIu32 " flags 0x%02x rssi %d",
-		       id, b.iv_index, b.flags, rx->rssi);
-}
-
-static void run_log_network_pdu(struct gateway *gw, const struct mesh_adv_rx *rx)
-{
-	struct mesh_monitor_result r;
-
-	if (!gw->have_monitor || mesh_monitor_decode(&gw->monitor, rx->payload, rx->len, &r) < 0 ||
-	    !r.net_ok) {
-		mesh_log_debug(LOG, "network pdu, %u octets, nid 0x%02x, rssi %d (no key)", rx->len,
-			       rx->len ? rx->payload[0] & 0x7f : 0, rx->rssi);
-		return;
-	}
-	mesh_log_info(LOG, "network pdu 0x%04x -> 0x%04x ttl %u seq %" PRIu32 "%s%s rssi %d",
-		      r.net.src, r.net.dst, r.net.ttl, r.net.seq, r.net.ctl ? " control" : "",
-		      r.opcode_ok ? " (access message)" : "", rx->rssi);
-}
-
-/* No node of our own yet (provisioning comes next): discovery and PB-ADV
- * are routed; network PDUs and network beacons are only logged. */
+/* Everything the radio hears goes to the core; the one thing run.c adds
+ * is starting `meshgate provision` once its device is heard (in range,
+ * listening). */
 static void run_bearer_rx(void *ctx, const struct mesh_adv_rx *rx)
 {
 	struct gateway *gw = ctx;
-	int rc = mesh_adv_route(NULL, rx, &run_route_ops, gw);
+	struct mesh_beacon_unprov b;
 
 	gw->rx_count++;
-	if (rc != MESH_ERR_NOT_FOUND) {
-		if (rc < 0)
-			mesh_log_warn(LOG, "beacon rejected (rssi %d): %s", rx->rssi, mesh_strerror(rc));
+	if (!gw->core_open)
 		return;
-	}
-	if (rx->ad_type == MESH_AD_TYPE_MESSAGE)
-		run_log_network_pdu(gw, rx);
-	else
-		run_log_secure_beacon(rx);
+	gw_core_bearer_rx(&gw->core, rx);
+	if (gw->opts->provision && !gw->prov_started && rx->ad_type == MESH_AD_TYPE_BEACON &&
+	    mesh_beacon_unprov_parse(rx->payload, rx->len, &b) == 0 &&
+	    memcmp(b.uuid, gw->opts->prov.uuid, 16) == 0)
+		run_provision_start(gw);
 }
 
 static void run_bearer_state(void *ctx, bool up)
@@ -433,33 +382,6 @@ static void run_bearer_state(void *ctx, bool up)
 		mesh_log_info(LOG, "radio ready: %s", gw->radio.core.transport->name);
 	else
 		mesh_log_warn(LOG, "radio down; waiting for it to come back");
-}
-
-/* The simulator's scenario carries its demo keys: let the log decode
- * traffic of the pre-provisioned devices. */
-static void run_monitor_from_scenario(struct gateway *gw)
-{
-	const struct sim_scenario *sc = &gw->radio.scenario;
-	uint32_t iv = 0;
-
-	for (size_t i = 0; i < sc->n_devices; i++) {
-		if (sc->devices[i].keys.provisioned) {
-			iv = sc->devices[i].keys.iv_index;
-			break;
-		}
-	}
-	if (mesh_monitor_init(&gw->monitor, iv) < 0)
-		return;
-	gw->have_monitor = true;
-	for (size_t i = 0; i < sc->n_devices; i++) {
-		const struct sim_keys_desc *k = &sc->devices[i].keys;
-
-		if (!k->provisioned)
-			continue;
-		mesh_monitor_add_netkey(&gw->monitor, k->net_key);
-		for (unsigned int a = 0; a < k->n_app_keys; a++)
-			mesh_monitor_add_appkey(&gw->monitor, k->app_keys[a].key);
-	}
 }
 
 /* --- provisioning ------------------------------------------------------ */
@@ -536,7 +458,10 @@ static void run_on_session(struct gateway *gw, const struct mesh_prov_event *ev)
 			printf("provisioned %s as node 0x%04x (%u element(s))\n", uuid,
 			       ev->complete.address, ev->complete.n_elements);
 			fflush(stdout);
-			run_finish(gw, 0, RUN_CLOSE_GRACE_MS);
+			if (gw->opts->no_configure)
+				run_finish(gw, 0, RUN_CLOSE_GRACE_MS);
+			else
+				gw->awaiting_configure = ev->complete.address;
 		}
 		break;
 	case MESH_PROV_EV_FAILED:
@@ -565,17 +490,31 @@ static void run_on_prov_event(void *ctx, const struct gw_prov_event *ev)
 	}
 }
 
-static uint32_t run_iv_index(void *ctx, uint8_t *flags)
+/* `meshgate provision` ends when the new node's configuration does. */
+static void run_on_configure(void *ctx, const struct gw_configure_report *r)
 {
 	struct gateway *gw = ctx;
 
-	*flags = gw->state->iv_update ? MESH_PROV_FLAG_IV_UPDATE : 0;
-	return gw->state->iv_index;
+	if (!gw->opts->provision || r->node != gw->awaiting_configure ||
+	    r->outcome == GW_CONFIGURE_RUNNING)
+		return;
+	gw->awaiting_configure = 0;
+	if (r->outcome == GW_CONFIGURE_OK) {
+		printf("configured node 0x%04x\n", r->node);
+		fflush(stdout);
+		run_finish(gw, 0, 0);
+		return;
+	}
+	printf("node 0x%04x is provisioned, but its configuration stopped at step %s: %s\n"
+	       "'meshgate run' tries again from there\n",
+	       r->node, gw_configure_step_name(r->step), r->why[0] ? r->why : "canceled");
+	fflush(stdout);
+	run_finish(gw, EXIT_RUNTIME, 0);
 }
 
-static const struct gw_prov_ops run_prov_ops = {
-	.event = run_on_prov_event,
-	.iv_index = run_iv_index,
+static const struct gw_core_ops run_core_ops = {
+	.prov_event = run_on_prov_event,
+	.configure = run_on_configure,
 };
 
 static void run_provision_start(struct gateway *gw)
@@ -679,45 +618,45 @@ static bool run_network_exists(const char *dir)
 	return access(path, F_OK) == 0;
 }
 
-static int run_open_data(struct gateway *gw, struct runtime_state *state)
+/* The core on the radio: the data directory's network (created on first
+ * start) and state, meshgate's node, provisioning and configuration. */
+static int run_open_core(struct gateway *gw)
 {
 	bool existed = run_network_exists(gw->opts->data_dir);
+	struct gw_core_config cfg;
 	char err[2048];
-	int rc;
 
-	if (netdb_open(&gw->db, gw->opts->data_dir, err, sizeof(err)) < 0) {
+	if (mesh_uv_timers_init(&gw->timers, gw->loop) < 0)
+		return -1;
+	gw_core_config_default(&cfg);
+	cfg.auto_configure = !gw->opts->no_configure;
+	if (gw_core_open(&gw->core, &gw->timers.timers, radio_bearer(&gw->radio),
+			 gw->opts->data_dir, &cfg, &run_core_ops, gw, err, sizeof(err)) < 0) {
 		mesh_log_error(LOG, "%s", err);
-		mesh_log_error(LOG, "refusing to start over a network database that does not load");
+		mesh_log_error(LOG, "refusing to start over a network database or state that "
+			       "does not load");
+		mesh_uv_timers_close(&gw->timers);
 		return -1;
 	}
-	rc = runtime_state_load(state, gw->opts->data_dir, err, sizeof(err));
-	if (rc == -ENOENT) {
-		runtime_state_init(state);
-		rc = runtime_state_save(state, gw->opts->data_dir, err, sizeof(err));
-	}
-	if (rc < 0) {
-		mesh_log_error(LOG, "%s", err);
-		return -1;
-	}
-	gw->state = state;
+	gw->core_open = true;
+	gw->db = gw->core.db;
+	gw->prov = gw->core.prov;
 	if (!existed)
 		mesh_log_info(LOG, "created a new network in %s/%s; it holds the network's keys: "
 			      "back it up ('meshgate network export')", gw->opts->data_dir, NETDB_FILE);
-	mesh_log_info(LOG, "network '%s' in %s: %zu node(s), IV index %" PRIu32, gw->db->mesh_name,
-		      gw->opts->data_dir, gw->db->n_nodes, state->iv_index);
+	mesh_log_info(LOG, "network '%s' in %s: %zu node(s), IV index %" PRIu32
+		      ", meshgate is node 0x%04x", gw->db->mesh_name, gw->opts->data_dir,
+		      gw->db->n_nodes, gw->core.node.state.iv_index, gw_node_address(&gw->core.node));
 	return 0;
 }
 
 static int run_start_provisioning(struct gateway *gw)
 {
-	if (mesh_uv_timers_init(&gw->timers, gw->loop) < 0)
+	if (run_open_core(gw) < 0)
 		return -1;
-	if (gw_prov_create(&gw->prov, &gw->timers.timers, radio_bearer(&gw->radio), gw->db,
-			   &run_prov_ops, gw) < 0) {
-		mesh_uv_timers_close(&gw->timers);
-		return -1;
-	}
 	gw_prov_scan(gw->prov, RUN_SCAN_WINDOW_S);
+	if (!gw->opts->provision)
+		gw_core_configure_pending(&gw->core);
 	if (gw->opts->provision) {
 		char uuid[33];
 
@@ -746,9 +685,11 @@ static void run_stop(struct gateway *gw)
 		uv_close(&gw->input.handle, NULL);
 		gw->input_open = false;
 	}
-	if (gw->prov) {
-		gw_prov_destroy(gw->prov);
+	if (gw->core_open) {
+		gw_core_close(&gw->core);
+		gw->core_open = false;
 		gw->prov = NULL;
+		gw->db = NULL;
 		mesh_uv_timers_close(&gw->timers);
 	}
 	radio_close(&gw->radio);
@@ -815,8 +756,7 @@ static void run_handles_init(struct gateway *gw, unsigned int exit_after_s)
 static int run_daemon(int argc, char **argv, bool provision)
 {
 	struct run_opts opts;
-	struct runtime_state *state;
-	struct gateway gw;
+	struct gateway *gwp;
 	char err[512];
 	uv_loop_t loop;
 	int rc;
@@ -826,49 +766,37 @@ static int run_daemon(int argc, char **argv, bool provision)
 		return EXIT_USAGE;
 	}
 	mesh_log_set_level(opts.level);
-	memset(&gw, 0, sizeof(gw));
-	gw.opts = &opts;
-	gw.exit_code = provision ? EXIT_RUNTIME : 0;
-	state = calloc(1, sizeof(*state));
-	if (!state || uv_loop_init(&loop) < 0) {
+	/* The core holds a mesh stack: too big for the stack of main(). */
+	gwp = calloc(1, sizeof(*gwp));
+	if (!gwp || uv_loop_init(&loop) < 0) {
 		mesh_log_error(LOG, "cannot create the event loop");
-		free(state);
+		free(gwp);
 		return EXIT_RUNTIME;
 	}
-	if (run_open_data(&gw, state) < 0) {
-		netdb_free(gw.db);
-		free(state);
-		uv_loop_close(&loop);
-		return EXIT_RUNTIME;
-	}
-	gw.loop = &loop;
-	if (radio_open(&gw.radio, &loop, &opts.radio, err, sizeof(err)) < 0) {
+	gwp->opts = &opts;
+	gwp->exit_code = provision ? EXIT_RUNTIME : 0;
+	gwp->loop = &loop;
+	if (radio_open(&gwp->radio, &loop, &opts.radio, err, sizeof(err)) < 0) {
 		mesh_log_error(LOG, "%s", err);
 		uv_run(&loop, UV_RUN_DEFAULT);
 		uv_loop_close(&loop);
-		netdb_free(gw.db);
-		free(state);
+		free(gwp);
 		return EXIT_RUNTIME;
 	}
-	radio_bearer(&gw.radio)->rx = run_bearer_rx;
-	radio_bearer(&gw.radio)->state = run_bearer_state;
-	radio_bearer(&gw.radio)->ctx = &gw;
-	if (opts.radio.kind == RADIO_SIMULATOR)
-		run_monitor_from_scenario(&gw);
-	run_handles_init(&gw, provision ? opts.timeout_s : opts.exit_after_s);
-	if (run_start_provisioning(&gw) < 0) {
-		gw.exit_code = EXIT_RUNTIME;
-		run_stop(&gw);
+	radio_bearer(&gwp->radio)->rx = run_bearer_rx;
+	radio_bearer(&gwp->radio)->state = run_bearer_state;
+	radio_bearer(&gwp->radio)->ctx = gwp;
+	run_handles_init(gwp, provision ? opts.timeout_s : opts.exit_after_s);
+	if (run_start_provisioning(gwp) < 0) {
+		gwp->exit_code = EXIT_RUNTIME;
+		run_stop(gwp);
 	} else {
 		mesh_log_info(LOG, "meshgate %s running; Ctrl-C to stop", MESHGATE_VERSION);
 	}
 	uv_run(&loop, UV_RUN_DEFAULT);
-	if (gw.have_monitor)
-		mesh_monitor_cleanup(&gw.monitor);
-	mesh_log_info(LOG, "stopped after %" PRIu64 " mesh advertisements", gw.rx_count);
-	netdb_free(gw.db);
-	free(state);
-	rc = uv_loop_close(&loop) == 0 ? gw.exit_code : EXIT_RUNTIME;
+	mesh_log_info(LOG, "stopped after %" PRIu64 " mesh advertisements", gwp->rx_count);
+	rc = uv_loop_close(&loop) == 0 ? gwp->exit_code : EXIT_RUNTIME;
+	free(gwp);
 	return rc;
 }
 

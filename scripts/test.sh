@@ -48,7 +48,7 @@ for fuzzer in build/fuzz/fuzz_*; do
 	mkdir -p "$corpus"
 	seeds=tests/fuzz/seeds/$name
 	# Network database files are larger than radio PDUs.
-	case $name in fuzz_cdb|fuzz_runtime_state) max_len=8192 ;; *) max_len=512 ;; esac
+	case $name in fuzz_cdb|fuzz_runtime_state|fuzz_liveness) max_len=8192 ;; *) max_len=512 ;; esac
 	if "$fuzzer" -runs="$fuzz_runs" -seed=1 -max_len="$max_len" "$corpus" \
 		$( [ -d "$seeds" ] && echo "$seeds" ) >"build/fuzz/$name.log" 2>&1; then
 		echo "fuzz $name: ok ($(grep -o 'cov: [0-9]*' "build/fuzz/$name.log" | tail -1))"

@@ -68,6 +68,15 @@ static void test_provision_no_oob_then_show(void **state)
 	assert_int_equal(run(&out, "%s provision " LAMP_1 " --attention 5 --data %s/d1",
 			     MESHGATE_BIN, workdir), 0);
 	expect(out, "provisioned ceadffdd8dbe4c8691a01604b5b5df05 as node 0x");
+	/* and then configured: composition read, key bound, heartbeats set */
+	expect(out, "configured node 0x");
+	free(out);
+	assert_int_equal(run(&out, "%s network --data %s/d1 export %s/d1.json && cat %s/d1.json",
+			     MESHGATE_BIN, workdir, workdir, workdir),
+			 0);
+	expect(out, "\"configComplete\": true");
+	expect(out, "\"cid\": \"05F1\"");
+	expect(out, "\"heartbeatPub\"");
 	free(out);
 	assert_int_equal(run(&out, "%s network show --data %s/d1", MESHGATE_BIN, workdir), 0);
 	expect(out, "ceadffdd8dbe4c8691a01604b5b5df05");

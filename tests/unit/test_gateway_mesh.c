@@ -28,6 +28,7 @@
 #include "mesh/bearer/uart.h"
 #include "mesh/crypto.h"
 #include "mesh/err.h"
+#include "mesh/light_msg.h"
 #include "mesh/sim/scenario.h"
 #include "mesh/sim/vctrl.h"
 #include "mesh/sim/world.h"
@@ -625,6 +626,152 @@ static void test_late_status_applied(void **state)
 	assert_int_equal(n->cid, 0x05f1);
 }
 
+/* ---- control ---------------------------------------------------------------------- */
+
+struct control_wait {
+	struct fixture *f;
+	bool done;
+	enum mesh_acked_event event;
+	uint32_t status_opcode;
+};
+
+static void control_done(void *ctx, struct mesh_acked_req *req, const struct mesh_acked_result *r)
+{
+	struct control_wait *w = ctx;
+
+	(void)req;
+	if (w->done)
+		return;
+	w->done = true;
+	w->event = r->event;
+	w->status_opcode = r->msg ? r->msg->opcode : 0;
+}
+
+static bool control_over(void *ctx)
+{
+	return ((struct control_wait *)ctx)->done;
+}
+
+/* An acknowledged request to a lamp; returns once its status came. */
+static void control(struct fixture *f, uint16_t dst, struct mesh_model_msg *msg)
+{
+	struct control_wait w = { .f = f };
+	uint32_t want = mesh_model_status_opcode(msg->opcode);
+
+	assert_int_equal(gw_core_model_send(&f->gw, dst, NULL, msg, control_done, &w), 0);
+	assert_true(test_uv_run_until(&f->loop, control_over, &w, 10000));
+	assert_int_equal(w.event, MESH_ACKED_STATUS);
+	assert_int_equal(w.status_opcode, want);
+}
+
+static const struct gw_elem_state *cached(struct fixture *f, uint16_t addr)
+{
+	const struct gw_elem_state *st = gw_state_cache_get(f->gw.cache, addr);
+
+	assert_non_null(st);
+	return st;
+}
+
+/* Set/Get round trips, unicast: the cache holds what the lamps answered,
+ * with the bound states' effects (Lightness 0 turns Generic OnOff off). */
+static void test_control_unicast(void **state)
+{
+	struct fixture *f = *state;
+	struct mesh_model_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.opcode = MESH_OP_GEN_ONOFF_SET;
+	m.onoff = 1;
+	control(f, ADDR_LAMP_A, &m);
+	assert_int_equal(cached(f, ADDR_LAMP_A)->onoff, 1);
+
+	memset(&m, 0, sizeof(m));
+	m.opcode = MESH_OP_LIGHTNESS_SET;
+	m.lightness = 0;
+	control(f, ADDR_LAMP_A, &m);
+	assert_int_equal(cached(f, ADDR_LAMP_A)->lightness, 0);
+	memset(&m, 0, sizeof(m));
+	m.opcode = MESH_OP_GEN_ONOFF_GET;
+	control(f, ADDR_LAMP_A, &m);
+	assert_int_equal(cached(f, ADDR_LAMP_A)->onoff, 0);
+
+	memset(&m, 0, sizeof(m));
+	m.opcode = MESH_OP_GEN_LEVEL_SET;
+	m.level = 0x1000;
+	control(f, ADDR_LAMP_B, &m);
+	assert_int_equal(cached(f, ADDR_LAMP_B)->level, 0x1000);
+	memset(&m, 0, sizeof(m));
+	m.opcode = MESH_OP_LIGHTNESS_GET;
+	control(f, ADDR_LAMP_B, &m);
+	assert_int_equal(cached(f, ADDR_LAMP_B)->lightness, mesh_level_to_lightness(0x1000));
+
+	memset(&m, 0, sizeof(m));
+	m.opcode = MESH_OP_CTL_SET;
+	m.lightness = 0x8000;
+	m.temperature = 4000;
+	control(f, ADDR_LAMP_CTL, &m);
+	assert_int_equal(cached(f, ADDR_LAMP_CTL)->temperature, 4000);
+	assert_int_equal(cached(f, ADDR_LAMP_CTL)->ctl_lightness, 0x8000);
+	memset(&m, 0, sizeof(m));
+	m.opcode = MESH_OP_LIGHTNESS_GET;
+	control(f, ADDR_LAMP_CTL, &m);
+	assert_int_equal(cached(f, ADDR_LAMP_CTL)->lightness, 0x8000);
+
+	memset(&m, 0, sizeof(m));
+	m.opcode = MESH_OP_HSL_SET;
+	m.lightness = 0x4000;
+	m.hue = 0x5555;
+	m.saturation = 0xffff;
+	control(f, ADDR_LAMP_HSL, &m);
+	assert_int_equal(cached(f, ADDR_LAMP_HSL)->hue, 0x5555);
+	assert_int_equal(cached(f, ADDR_LAMP_HSL)->saturation, 0xffff);
+	assert_int_equal(cached(f, ADDR_LAMP_HSL)->hsl_lightness, 0x4000);
+}
+
+struct lightness_wait {
+	struct fixture *f;
+	uint16_t want;
+};
+
+static bool all_lightness(void *ctx)
+{
+	struct lightness_wait *w = ctx;
+	static const uint16_t lamps[] = { ADDR_LAMP_A, ADDR_LAMP_B, ADDR_LAMP_CTL, ADDR_LAMP_HSL };
+
+	for (size_t i = 0; i < 4; i++) {
+		const struct gw_elem_state *st = gw_state_cache_get(w->f->gw.cache, lamps[i]);
+
+		if (!st || !(st->known & GW_STATE_LIGHTNESS) || st->lightness != w->want)
+			return false;
+	}
+	return true;
+}
+
+/* Group commands go out unacknowledged; every member's own status
+ * publication brings the cache in line. */
+static void test_control_group(void **state)
+{
+	struct fixture *f = *state;
+	struct mesh_model_msg m;
+	struct lamps_on on = { f, 1 };
+	struct lightness_wait lw = { f, 0x3000 };
+	uint16_t va;
+
+	memset(&m, 0, sizeof(m));
+	m.opcode = MESH_OP_GEN_ONOFF_SET;
+	m.onoff = 1;
+	assert_int_equal(gw_core_model_send(&f->gw, STAIRWAY_GROUP, NULL, &m, NULL, NULL), 0);
+	assert_int_equal(m.opcode, MESH_OP_GEN_ONOFF_SET_UNACK);
+	assert_true(test_uv_run_until(&f->loop, all_lamps, &on, 5000));
+
+	memset(&m, 0, sizeof(m));
+	m.opcode = MESH_OP_LIGHTNESS_SET;
+	m.lightness = 0x3000;
+	assert_int_equal(mesh_virtual_address(stairway_label, &va), 0);
+	assert_int_equal(gw_core_model_send(&f->gw, va, stairway_label, &m, NULL, NULL), 0);
+	assert_true(test_uv_run_until(&f->loop, all_lightness, &lw, 5000));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -632,6 +779,8 @@ int main(void)
 		cmocka_unit_test(test_configure_records_statuses),
 		cmocka_unit_test(test_switch_press_reaches_lamps),
 		cmocka_unit_test(test_sensor_values),
+		cmocka_unit_test(test_control_unicast),
+		cmocka_unit_test(test_control_group),
 		cmocka_unit_test(test_heartbeat_hops),
 		cmocka_unit_test(test_liveness_offline_online),
 		cmocka_unit_test(test_late_status_applied),
