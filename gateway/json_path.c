@@ -1,6 +1,8 @@
 /* Places and kinds in JSON documents, for error messages. */
 #include "json_path.h"
 
+#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,4 +54,64 @@ char *json_file_text(const json_t *root)
 	}
 	free(text);
 	return NULL;
+}
+
+int json_file_invalid(const struct json_file_err *e, const char *path, const char *fmt, ...)
+{
+	char what[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (e->err && e->errlen) {
+		if (path && *path)
+			snprintf(e->err, e->errlen, "%s: %s: %s", e->name, path, what);
+		else
+			snprintf(e->err, e->errlen, "%s: %s", e->name, what);
+	}
+	return -EINVAL;
+}
+
+void json_quote_short(const char *s, size_t len, char out[JSON_QUOTE_MAX + 4])
+{
+	size_t n = len < JSON_QUOTE_MAX ? len : JSON_QUOTE_MAX, i;
+
+	for (i = 0; i < n; i++)
+		out[i] = (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"') ? s[i] : '?';
+	if (len > n)
+		memcpy(out + n, "...", 4);
+	else
+		out[n] = '\0';
+}
+
+int json_check_members(const struct json_file_err *e, json_t *obj, const char *path,
+		       const char *const *known)
+{
+	const char *key;
+	json_t *value;
+
+	json_object_foreach(obj, key, value) {
+		const char *const *k = known;
+		char quoted[JSON_QUOTE_MAX + 4];
+
+		while (*k && strcmp(*k, key) != 0)
+			k++;
+		if (*k)
+			continue;
+		json_quote_short(key, strlen(key), quoted);
+		return json_file_invalid(e, path, "unknown member \"%s\"", quoted);
+	}
+	return 0;
+}
+
+int json_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
 }

@@ -44,7 +44,6 @@
 /* InitTTL 127 received with TTL 0. */
 #define HOPS_MAX 128
 #define PATH_MAX_LEN (4096 + 32)
-#define QUOTE_MAX 16
 
 struct liveness {
 	struct mesh_timers *timers;
@@ -372,65 +371,11 @@ const struct liveness_node *liveness_at(const struct liveness *lv, size_t i)
 
 /* --- reading the file ---------------------------------------------------- */
 
-struct parse {
-	const char *name;
-	char *err;
-	size_t errlen;
-};
 
-/* "NAME: PATH: what" into err; always -EINVAL. */
-static int invalid(const struct parse *ps, const char *path, const char *fmt, ...)
-{
-	char what[160];
-	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	if (ps->err && ps->errlen) {
-		if (path && *path)
-			snprintf(ps->err, ps->errlen, "%s: %s: %s", ps->name, path, what);
-		else
-			snprintf(ps->err, ps->errlen, "%s: %s", ps->name, what);
-	}
-	return -EINVAL;
-}
-
-/* Strings from the file go into log lines: printable and short. */
-static void quote_short(const char *s, size_t len, char out[QUOTE_MAX + 4])
-{
-	size_t n = len < QUOTE_MAX ? len : QUOTE_MAX, i;
-
-	for (i = 0; i < n; i++)
-		out[i] = (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"') ? s[i] : '?';
-	if (len > n)
-		memcpy(out + n, "...", 4);
-	else
-		out[n] = '\0';
-}
-
-static int check_members(const struct parse *ps, json_t *obj, const char *path,
-			 const char *const *known)
-{
-	const char *key;
-	json_t *value;
-
-	json_object_foreach(obj, key, value) {
-		const char *const *k = known;
-		char quoted[QUOTE_MAX + 4];
-
-		while (*k && strcmp(*k, key) != 0)
-			k++;
-		if (*k)
-			continue;
-		quote_short(key, strlen(key), quoted);
-		return invalid(ps, path, "unknown member \"%s\"", quoted);
-	}
-	return 0;
-}
 
 /* An optional integer member in min..max; *present says if it was there. */
-static int get_int(const struct parse *ps, json_t *obj, const char *parent, const char *key,
+static int get_int(const struct json_file_err *ps, json_t *obj, const char *parent, const char *key,
 		   bool required, json_int_t min, json_int_t max, json_int_t *out, bool *present)
 {
 	char path[JSON_PATH_LEN];
@@ -439,17 +384,17 @@ static int get_int(const struct parse *ps, json_t *obj, const char *parent, cons
 	json_path_member(path, parent, key);
 	*present = value != NULL;
 	if (!value)
-		return required ? invalid(ps, path, "required member is missing") : 0;
+		return required ? json_file_invalid(ps, path, "required member is missing") : 0;
 	if (!json_is_integer(value))
-		return invalid(ps, path, "expected an integer, got %s", json_kind_name(value));
+		return json_file_invalid(ps, path, "expected an integer, got %s", json_kind_name(value));
 	*out = json_integer_value(value);
 	if (*out < min || *out > max)
-		return invalid(ps, path, "%lld is out of range (%lld..%lld)", (long long)*out,
+		return json_file_invalid(ps, path, "%lld is out of range (%lld..%lld)", (long long)*out,
 			       (long long)min, (long long)max);
 	return 0;
 }
 
-static int get_string(const struct parse *ps, json_t *obj, const char *parent, const char *key,
+static int get_string(const struct json_file_err *ps, json_t *obj, const char *parent, const char *key,
 		      json_t **out)
 {
 	char path[JSON_PATH_LEN];
@@ -457,26 +402,16 @@ static int get_string(const struct parse *ps, json_t *obj, const char *parent, c
 	json_path_member(path, parent, key);
 	*out = json_object_get(obj, key);
 	if (!*out)
-		return invalid(ps, path, "required member is missing");
+		return json_file_invalid(ps, path, "required member is missing");
 	if (!json_is_string(*out))
-		return invalid(ps, path, "expected a string, got %s", json_kind_name(*out));
+		return json_file_invalid(ps, path, "expected a string, got %s", json_kind_name(*out));
 	return 0;
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
-static int get_address(const struct parse *ps, json_t *obj, const char *parent, uint16_t *out)
+static int get_address(const struct json_file_err *ps, json_t *obj, const char *parent, uint16_t *out)
 {
-	char path[JSON_PATH_LEN], quoted[QUOTE_MAX + 4];
+	char path[JSON_PATH_LEN], quoted[JSON_QUOTE_MAX + 4];
 	const char *text;
 	uint16_t v = 0;
 	json_t *value;
@@ -486,27 +421,27 @@ static int get_address(const struct parse *ps, json_t *obj, const char *parent, 
 		return rc;
 	json_path_member(path, parent, "address");
 	text = json_string_value(value);
-	quote_short(text, json_string_length(value), quoted);
+	json_quote_short(text, json_string_length(value), quoted);
 	if (json_string_length(value) != 4)
-		return invalid(ps, path, "\"%s\" is not an address of 4 hexadecimal digits", quoted);
+		return json_file_invalid(ps, path, "\"%s\" is not an address of 4 hexadecimal digits", quoted);
 	for (size_t i = 0; i < 4; i++) {
-		int d = hex_digit(text[i]);
+		int d = json_hex_digit(text[i]);
 
 		if (d < 0)
-			return invalid(ps, path, "\"%s\" is not an address of 4 hexadecimal digits",
+			return json_file_invalid(ps, path, "\"%s\" is not an address of 4 hexadecimal digits",
 				       quoted);
 		v = (uint16_t)(v << 4 | d);
 	}
 	if (!mesh_addr_is_unicast(v))
-		return invalid(ps, path, "\"%s\" is not a unicast address", quoted);
+		return json_file_invalid(ps, path, "\"%s\" is not a unicast address", quoted);
 	*out = v;
 	return 0;
 }
 
-static int get_state(const struct parse *ps, json_t *obj, const char *parent,
+static int get_state(const struct json_file_err *ps, json_t *obj, const char *parent,
 		     enum liveness_state *out)
 {
-	char path[JSON_PATH_LEN], quoted[QUOTE_MAX + 4];
+	char path[JSON_PATH_LEN], quoted[JSON_QUOTE_MAX + 4];
 	json_t *value;
 	int rc = get_string(ps, obj, parent, "state", &value);
 
@@ -520,8 +455,8 @@ static int get_state(const struct parse *ps, json_t *obj, const char *parent,
 		}
 	}
 	json_path_member(path, parent, "state");
-	quote_short(json_string_value(value), json_string_length(value), quoted);
-	return invalid(ps, path, "\"%s\" is not \"unknown\", \"online\" or \"offline\"", quoted);
+	json_quote_short(json_string_value(value), json_string_length(value), quoted);
+	return json_file_invalid(ps, path, "\"%s\" is not \"unknown\", \"online\" or \"offline\"", quoted);
 }
 
 /* What a file says about one node; applied only when all of it is good. */
@@ -534,17 +469,17 @@ struct loaded {
 	uint16_t features;
 };
 
-static int check_consistent(const struct parse *ps, const char *path, const struct loaded *l)
+static int check_consistent(const struct json_file_err *ps, const char *path, const struct loaded *l)
 {
 	char where[JSON_PATH_LEN];
 
 	if (l->min_hops > l->max_hops) {
 		json_path_member(where, path, "minHops");
-		return invalid(ps, where, "%u is above maxHops %u", l->min_hops, l->max_hops);
+		return json_file_invalid(ps, where, "%u is above maxHops %u", l->min_hops, l->max_hops);
 	}
 	if (l->count && !l->has_features) {
 		json_path_member(where, path, "features");
-		return invalid(ps, where, "required member is missing (count is %llu)",
+		return json_file_invalid(ps, where, "required member is missing (count is %llu)",
 			       (unsigned long long)l->count);
 	}
 	if (l->count)
@@ -552,7 +487,7 @@ static int check_consistent(const struct parse *ps, const char *path, const stru
 	/* No heartbeat ever: nothing a heartbeat tells can be there. */
 	if (l->has_features || l->max_hops || l->last_heartbeat || l->state == LIVENESS_ONLINE) {
 		json_path_member(where, path, l->state == LIVENESS_ONLINE ? "state" : "count");
-		return invalid(ps, where, "count 0 contradicts %s",
+		return json_file_invalid(ps, where, "count 0 contradicts %s",
 			       l->state == LIVENESS_ONLINE ? "being online" :
 			       l->has_features ? "features" : l->max_hops ? "hops" :
 			       "lastHeartbeat");
@@ -560,7 +495,7 @@ static int check_consistent(const struct parse *ps, const char *path, const stru
 	return 0;
 }
 
-static int parse_node(const struct parse *ps, json_t *item, const char *path, struct loaded *l)
+static int parse_node(const struct json_file_err *ps, json_t *item, const char *path, struct loaded *l)
 {
 	static const char *const members[] = { "address", "state", "count", "lastSeen",
 					       "lastHeartbeat", "minHops", "maxHops",
@@ -571,8 +506,8 @@ static int parse_node(const struct parse *ps, json_t *item, const char *path, st
 
 	memset(l, 0, sizeof(*l));
 	if (!json_is_object(item))
-		return invalid(ps, path, "expected an object, got %s", json_kind_name(item));
-	rc = check_members(ps, item, path, members);
+		return json_file_invalid(ps, path, "expected an object, got %s", json_kind_name(item));
+	rc = json_check_members(ps, item, path, members);
 	if (rc == 0)
 		rc = get_address(ps, item, path, &l->addr);
 	if (rc == 0)
@@ -602,7 +537,7 @@ static int parse_node(const struct parse *ps, json_t *item, const char *path, st
 		char where[JSON_PATH_LEN];
 
 		json_path_member(where, path, has_min ? "maxHops" : "minHops");
-		return invalid(ps, where, "required member is missing (minHops and maxHops "
+		return json_file_invalid(ps, where, "required member is missing (minHops and maxHops "
 			       "come together)");
 	}
 	rc = get_int(ps, item, path, "features", false, 0, 0xffff, &v, &l->has_features);
@@ -612,7 +547,7 @@ static int parse_node(const struct parse *ps, json_t *item, const char *path, st
 	return check_consistent(ps, path, l);
 }
 
-static int check_unique(const struct parse *ps, const struct loaded *l, size_t n)
+static int check_unique(const struct json_file_err *ps, const struct loaded *l, size_t n)
 {
 	uint8_t seen[0x10000 / 8] = { 0 };
 
@@ -628,12 +563,12 @@ static int check_unique(const struct parse *ps, const struct loaded *l, size_t n
 		while (l[first].addr != a)
 			first++;
 		snprintf(path, sizeof(path), "nodes[%zu].address", i);
-		return invalid(ps, path, "\"%04X\" appears twice (first at nodes[%zu])", a, first);
+		return json_file_invalid(ps, path, "\"%04X\" appears twice (first at nodes[%zu])", a, first);
 	}
 	return 0;
 }
 
-static int parse_root(const struct parse *ps, json_t *root, struct loaded **out, size_t *n_out)
+static int parse_root(const struct json_file_err *ps, json_t *root, struct loaded **out, size_t *n_out)
 {
 	static const char *const members[] = { "nodes", NULL };
 	struct loaded *l;
@@ -642,19 +577,19 @@ static int parse_root(const struct parse *ps, json_t *root, struct loaded **out,
 	int rc;
 
 	if (!json_is_object(root))
-		return invalid(ps, NULL, "expected a JSON object at the top level, got %s",
+		return json_file_invalid(ps, NULL, "expected a JSON object at the top level, got %s",
 			       json_kind_name(root));
-	rc = check_members(ps, root, NULL, members);
+	rc = json_check_members(ps, root, NULL, members);
 	if (rc < 0)
 		return rc;
 	nodes = json_object_get(root, "nodes");
 	if (!nodes)
-		return invalid(ps, "nodes", "required member is missing");
+		return json_file_invalid(ps, "nodes", "required member is missing");
 	if (!json_is_array(nodes))
-		return invalid(ps, "nodes", "expected an array, got %s", json_kind_name(nodes));
+		return json_file_invalid(ps, "nodes", "expected an array, got %s", json_kind_name(nodes));
 	n = json_array_size(nodes);
 	if (n > LIVENESS_NODES_MAX)
-		return invalid(ps, "nodes", "%zu entries, at most %d", n, LIVENESS_NODES_MAX);
+		return json_file_invalid(ps, "nodes", "%zu entries, at most %d", n, LIVENESS_NODES_MAX);
 	l = calloc(n ? n : 1, sizeof(*l));
 	if (!l)
 		return -ENOMEM;
@@ -709,7 +644,7 @@ static void apply(struct liveness *lv, const struct loaded *l, size_t n, uint64_
 int liveness_from_json(struct liveness *lv, const char *text, size_t len, const char *name,
 		       uint64_t now_ms, char *err, size_t errlen)
 {
-	struct parse ps = { .name = name ? name : LIVENESS_FILE, .err = err, .errlen = errlen };
+	struct json_file_err ps = { .name = name ? name : LIVENESS_FILE, .err = err, .errlen = errlen };
 	struct loaded *l = NULL;
 	json_error_t jerr;
 	json_t *root;
@@ -724,18 +659,18 @@ int liveness_from_json(struct liveness *lv, const char *text, size_t len, const 
 			snprintf(err, errlen, "%s:%d:%d: JSON syntax: %s", ps.name, jerr.line,
 				 jerr.column, jerr.text);
 		else
-			invalid(&ps, NULL, "JSON syntax: %s", jerr.text);
+			json_file_invalid(&ps, NULL, "JSON syntax: %s", jerr.text);
 		return -EINVAL;
 	}
 	rc = parse_root(&ps, root, &l, &n);
 	json_decref(root);
 	if (rc == -ENOMEM)
-		invalid(&ps, NULL, "out of memory");
+		json_file_invalid(&ps, NULL, "out of memory");
 	if (rc < 0)
 		return rc;
 	if (reserve(lv, n) < 0) {
 		free(l);
-		invalid(&ps, NULL, "out of memory");
+		json_file_invalid(&ps, NULL, "out of memory");
 		return -ENOMEM;
 	}
 	apply(lv, l, n, now_ms);

@@ -45,7 +45,6 @@
 /* A data directory (netdb.h keeps it in 4096 octets) and a file name. */
 #define STATE_PATH_MAX (4096 + 32)
 /* How much of a bad string value a message repeats. */
-#define QUOTE_MAX 16
 
 void runtime_state_init(struct runtime_state *s)
 {
@@ -54,72 +53,13 @@ void runtime_state_init(struct runtime_state *s)
 
 /* --- messages ------------------------------------------------------------ */
 
-/* Where messages go and which file they name. */
-struct state_parse {
-	const char *name;
-	char *err;
-	size_t errlen;
-};
-
-/* "NAME: PATH: what" into err; always -EINVAL. */
-static int invalid(const struct state_parse *ps, const char *path, const char *fmt, ...)
-{
-	char what[160];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	if (ps->err && ps->errlen) {
-		if (path && *path)
-			snprintf(ps->err, ps->errlen, "%s: %s: %s", ps->name, path, what);
-		else
-			snprintf(ps->err, ps->errlen, "%s: %s", ps->name, what);
-	}
-	return -EINVAL;
-}
 
 
-/* A short, printable rendering of a string from the file: it goes into a
- * log line, so no control characters and no unbounded length. */
-static void quote_short(const char *s, size_t len, char out[QUOTE_MAX + 4])
-{
-	size_t n = len < QUOTE_MAX ? len : QUOTE_MAX, i;
-
-	for (i = 0; i < n; i++)
-		out[i] = (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"') ? s[i] : '?';
-	if (len > n) {
-		memcpy(out + n, "...", 4);
-		return;
-	}
-	out[n] = '\0';
-}
 
 /* --- reading members ----------------------------------------------------- */
 
-/* Refuse members other than those listed (NULL-terminated). */
-static int check_members(const struct state_parse *ps, json_t *obj, const char *path,
-			 const char *const *known)
-{
-	const char *key;
-	json_t *value;
 
-	json_object_foreach(obj, key, value) {
-		const char *const *k = known;
-
-		while (*k && strcmp(*k, key) != 0)
-			k++;
-		if (!*k) {
-			char quoted[QUOTE_MAX + 4];
-
-			quote_short(key, strlen(key), quoted);
-			return invalid(ps, path, "unknown member \"%s\"", quoted);
-		}
-	}
-	return 0;
-}
-
-static int get_member(const struct state_parse *ps, json_t *obj, const char *parent,
+static int get_member(const struct json_file_err *ps, json_t *obj, const char *parent,
 		      const char *key, json_t **value)
 {
 	char path[JSON_PATH_LEN];
@@ -128,10 +68,10 @@ static int get_member(const struct state_parse *ps, json_t *obj, const char *par
 	if (*value)
 		return 0;
 	json_path_member(path, parent, key);
-	return invalid(ps, path, "required member is missing");
+	return json_file_invalid(ps, path, "required member is missing");
 }
 
-static int get_uint(const struct state_parse *ps, json_t *obj, const char *parent,
+static int get_uint(const struct json_file_err *ps, json_t *obj, const char *parent,
 		    const char *key, uint32_t max, uint32_t *out)
 {
 	char path[JSON_PATH_LEN];
@@ -143,16 +83,16 @@ static int get_uint(const struct state_parse *ps, json_t *obj, const char *paren
 		return rc;
 	json_path_member(path, parent, key);
 	if (!json_is_integer(value))
-		return invalid(ps, path, "expected an integer, got %s", json_kind_name(value));
+		return json_file_invalid(ps, path, "expected an integer, got %s", json_kind_name(value));
 	v = json_integer_value(value);
 	if (v < 0 || (unsigned long long)v > max)
-		return invalid(ps, path, "%lld is out of range (0..%lu)", (long long)v,
+		return json_file_invalid(ps, path, "%lld is out of range (0..%lu)", (long long)v,
 			       (unsigned long)max);
 	*out = (uint32_t)v;
 	return 0;
 }
 
-static int get_bool(const struct state_parse *ps, json_t *obj, const char *parent,
+static int get_bool(const struct json_file_err *ps, json_t *obj, const char *parent,
 		    const char *key, bool *out)
 {
 	char path[JSON_PATH_LEN];
@@ -163,21 +103,11 @@ static int get_bool(const struct state_parse *ps, json_t *obj, const char *paren
 		return rc;
 	json_path_member(path, parent, key);
 	if (!json_is_boolean(value))
-		return invalid(ps, path, "expected true or false, got %s", json_kind_name(value));
+		return json_file_invalid(ps, path, "expected true or false, got %s", json_kind_name(value));
 	*out = json_is_true(value);
 	return 0;
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Exactly 4 hexadecimal digits, either case. */
 static bool parse_hex16(const char *text, size_t len, uint16_t *out)
@@ -187,7 +117,7 @@ static bool parse_hex16(const char *text, size_t len, uint16_t *out)
 	if (len != 4)
 		return false;
 	for (size_t i = 0; i < len; i++) {
-		int d = hex_digit(text[i]);
+		int d = json_hex_digit(text[i]);
 
 		if (d < 0)
 			return false;
@@ -198,10 +128,10 @@ static bool parse_hex16(const char *text, size_t len, uint16_t *out)
 }
 
 /* A unicast address as 4 hexadecimal digits (the CDB's spelling). */
-static int get_unicast(const struct state_parse *ps, json_t *obj, const char *parent,
+static int get_unicast(const struct json_file_err *ps, json_t *obj, const char *parent,
 		       const char *key, uint16_t *out)
 {
-	char path[JSON_PATH_LEN], quoted[QUOTE_MAX + 4];
+	char path[JSON_PATH_LEN], quoted[JSON_QUOTE_MAX + 4];
 	uint16_t addr;
 	json_t *value;
 	int rc = get_member(ps, obj, parent, key, &value);
@@ -210,29 +140,29 @@ static int get_unicast(const struct state_parse *ps, json_t *obj, const char *pa
 		return rc;
 	json_path_member(path, parent, key);
 	if (!json_is_string(value))
-		return invalid(ps, path, "expected an address as a string of 4 hexadecimal "
+		return json_file_invalid(ps, path, "expected an address as a string of 4 hexadecimal "
 			       "digits, got %s", json_kind_name(value));
-	quote_short(json_string_value(value), json_string_length(value), quoted);
+	json_quote_short(json_string_value(value), json_string_length(value), quoted);
 	if (!parse_hex16(json_string_value(value), json_string_length(value), &addr))
-		return invalid(ps, path, "\"%s\" is not an address of 4 hexadecimal digits",
+		return json_file_invalid(ps, path, "\"%s\" is not an address of 4 hexadecimal digits",
 			       quoted);
 	if (!mesh_addr_is_unicast(addr))
-		return invalid(ps, path, "\"%s\" is not a unicast address", quoted);
+		return json_file_invalid(ps, path, "\"%s\" is not a unicast address", quoted);
 	*out = addr;
 	return 0;
 }
 
 /* --- the document -------------------------------------------------------- */
 
-static int parse_rpl_entry(const struct state_parse *ps, json_t *item, const char *path,
+static int parse_rpl_entry(const struct json_file_err *ps, json_t *item, const char *path,
 			   struct runtime_rpl_entry *e)
 {
 	static const char *const members[] = { "src", "seq", "ivIndex", NULL };
 	int rc;
 
 	if (!json_is_object(item))
-		return invalid(ps, path, "expected an object, got %s", json_kind_name(item));
-	rc = check_members(ps, item, path, members);
+		return json_file_invalid(ps, path, "expected an object, got %s", json_kind_name(item));
+	rc = json_check_members(ps, item, path, members);
 	if (rc == 0)
 		rc = get_unicast(ps, item, path, "src", &e->src);
 	if (rc == 0)
@@ -243,7 +173,7 @@ static int parse_rpl_entry(const struct state_parse *ps, json_t *item, const cha
 }
 
 /* One entry per source: two would leave it open which SEQ counts. */
-static int check_rpl_unique(const struct state_parse *ps, const struct runtime_state *s)
+static int check_rpl_unique(const struct json_file_err *ps, const struct runtime_state *s)
 {
 	uint8_t seen[0x10000 / 8] = { 0 };
 
@@ -259,12 +189,12 @@ static int check_rpl_unique(const struct state_parse *ps, const struct runtime_s
 		while (s->rpl[first].src != src)
 			first++;
 		snprintf(path, sizeof(path), "rpl[%zu].src", i);
-		return invalid(ps, path, "\"%04X\" appears twice (first at rpl[%zu])", src, first);
+		return json_file_invalid(ps, path, "\"%04X\" appears twice (first at rpl[%zu])", src, first);
 	}
 	return 0;
 }
 
-static int parse_rpl(const struct state_parse *ps, json_t *root, struct runtime_state *s)
+static int parse_rpl(const struct json_file_err *ps, json_t *root, struct runtime_state *s)
 {
 	json_t *array, *item;
 	size_t i;
@@ -273,9 +203,9 @@ static int parse_rpl(const struct state_parse *ps, json_t *root, struct runtime_
 	if (rc < 0)
 		return rc;
 	if (!json_is_array(array))
-		return invalid(ps, "rpl", "expected an array, got %s", json_kind_name(array));
+		return json_file_invalid(ps, "rpl", "expected an array, got %s", json_kind_name(array));
 	if (json_array_size(array) > RUNTIME_RPL_MAX)
-		return invalid(ps, "rpl", "%zu entries, at most %d", json_array_size(array),
+		return json_file_invalid(ps, "rpl", "%zu entries, at most %d", json_array_size(array),
 			       RUNTIME_RPL_MAX);
 	json_array_foreach(array, i, item) {
 		char path[ENTRY_PATH_MAX];
@@ -289,16 +219,16 @@ static int parse_rpl(const struct state_parse *ps, json_t *root, struct runtime_
 	return check_rpl_unique(ps, s);
 }
 
-static int parse_root(const struct state_parse *ps, json_t *root, struct runtime_state *s)
+static int parse_root(const struct json_file_err *ps, json_t *root, struct runtime_state *s)
 {
 	static const char *const members[] = { "ivIndex", "ivUpdate", "seqReserved", "rpl",
 					       NULL };
 	int rc;
 
 	if (!json_is_object(root))
-		return invalid(ps, NULL, "expected a JSON object at the top level, got %s",
+		return json_file_invalid(ps, NULL, "expected a JSON object at the top level, got %s",
 			       json_kind_name(root));
-	rc = check_members(ps, root, NULL, members);
+	rc = json_check_members(ps, root, NULL, members);
 	if (rc == 0)
 		rc = get_uint(ps, root, NULL, "ivIndex", IV_INDEX_MAX, &s->iv_index);
 	if (rc == 0)
@@ -313,7 +243,7 @@ static int parse_root(const struct state_parse *ps, json_t *root, struct runtime
 int runtime_state_from_json(struct runtime_state *s, const char *text, size_t len,
 			    const char *name, char *err, size_t errlen)
 {
-	struct state_parse ps = { .name = name ? name : "state", .err = err, .errlen = errlen };
+	struct json_file_err ps = { .name = name ? name : "state", .err = err, .errlen = errlen };
 	struct runtime_state *parsed;
 	json_error_t jerr;
 	json_t *root;
@@ -334,7 +264,7 @@ int runtime_state_from_json(struct runtime_state *s, const char *text, size_t le
 	parsed = calloc(1, sizeof(*parsed));
 	if (!parsed) {
 		json_decref(root);
-		invalid(&ps, NULL, "out of memory");
+		json_file_invalid(&ps, NULL, "out of memory");
 		return -ENOMEM;
 	}
 	rc = parse_root(&ps, root, parsed);
@@ -348,24 +278,24 @@ int runtime_state_from_json(struct runtime_state *s, const char *text, size_t le
 /* --- writing ------------------------------------------------------------- */
 
 /* The same rules as loading, on the in-memory state. */
-static int check_state(const struct state_parse *ps, const struct runtime_state *s)
+static int check_state(const struct json_file_err *ps, const struct runtime_state *s)
 {
 	if (s->seq_reserved > SEQ_RESERVED_MAX)
-		return invalid(ps, "seqReserved", "%lu is out of range (0..%lu)",
+		return json_file_invalid(ps, "seqReserved", "%lu is out of range (0..%lu)",
 			       (unsigned long)s->seq_reserved, (unsigned long)SEQ_RESERVED_MAX);
 	if (s->n_rpl > RUNTIME_RPL_MAX)
-		return invalid(ps, "rpl", "%zu entries, at most %d", s->n_rpl, RUNTIME_RPL_MAX);
+		return json_file_invalid(ps, "rpl", "%zu entries, at most %d", s->n_rpl, RUNTIME_RPL_MAX);
 	for (size_t i = 0; i < s->n_rpl; i++) {
 		char path[JSON_PATH_LEN];
 
 		if (!mesh_addr_is_unicast(s->rpl[i].src)) {
 			snprintf(path, sizeof(path), "rpl[%zu].src", i);
-			return invalid(ps, path, "\"%04X\" is not a unicast address",
+			return json_file_invalid(ps, path, "\"%04X\" is not a unicast address",
 				       s->rpl[i].src);
 		}
 		if (s->rpl[i].seq > SEQ_MAX) {
 			snprintf(path, sizeof(path), "rpl[%zu].seq", i);
-			return invalid(ps, path, "%lu is out of range (0..%lu)",
+			return json_file_invalid(ps, path, "%lu is out of range (0..%lu)",
 				       (unsigned long)s->rpl[i].seq, (unsigned long)SEQ_MAX);
 		}
 	}
@@ -496,7 +426,7 @@ int runtime_state_save(const struct runtime_state *s, const char *dir, char *err
 		       size_t errlen)
 {
 	char path[STATE_PATH_MAX], label[STATE_PATH_MAX + 16];
-	struct state_parse ps = { .name = label, .err = err, .errlen = errlen };
+	struct json_file_err ps = { .name = label, .err = err, .errlen = errlen };
 	char *text;
 	int rc;
 
