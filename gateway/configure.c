@@ -423,14 +423,10 @@ static void on_request_done(void *ctx, enum mesh_acked_event ev, uint16_t src,
 			    const struct mesh_cfg_msg *status)
 {
 	struct cfg_request *r = ctx;
-	struct gw_configure *c = r->owner ? r->owner : NULL;
+	struct gw_configure *c = r->owner;
 	const char *why = NULL;
 	int rc = 0;
 
-	/* The record's owner may have let go, but the database is the same:
-	 * find it through the workflow that still holds the record. */
-	if (!c)
-		return;
 	if ((ev == MESH_ACKED_STATUS || ev == MESH_ACKED_LATE) && status) {
 		rc = gw_cfg_apply(c->db, src, &r->msg, status, &why);
 		if (rc > 0 && save_db(c))

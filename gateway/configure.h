@@ -87,8 +87,7 @@ struct gw_configure_report {
 	uint16_t node;                   /* primary address */
 	enum gw_configure_outcome outcome;
 	enum gw_configure_step step;     /* the step running, or where it stopped */
-	unsigned int requests;           /* requests sent so far */
-	unsigned int skipped;            /* items already recorded as done */
+	unsigned int requests;           /* requests sent so far (0: all was done before) */
 	char why[GW_CONFIGURE_WHY_MAX];  /* FAILED: which item and why */
 };
 

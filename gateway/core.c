@@ -204,8 +204,7 @@ static void core_on_configure(void *ctx, const struct gw_configure_report *r)
 	struct netdb_node *n = netdb_node_by_address(core->db, r->node);
 
 	if (r->outcome == GW_CONFIGURE_OK) {
-		mesh_log_info(LOG, "node 0x%04x configured (%u requests, %u already done)", r->node,
-			      r->requests, r->skipped);
+		mesh_log_info(LOG, "node 0x%04x configured (%u requests)", r->node, r->requests);
 		if (n)
 			core_watch_node(core, n);
 	} else if (r->outcome == GW_CONFIGURE_FAILED) {
@@ -305,6 +304,9 @@ static void core_configure_next_queued(struct gw_core *core)
 	uint16_t next;
 	int rc;
 
+	/* Shutting down: the CANCELED reports must not start new work. */
+	if (core->closing)
+		return;
 	while (!gw_configure_busy(core->configure) && (next = core_next_unconfigured(core))) {
 		core_note_tried(core, next);
 		rc = gw_core_configure(core, next, NULL);
@@ -436,6 +438,16 @@ static void core_record_features(struct gw_core *core, const struct liveness_nod
 		core_save_db(core);
 }
 
+static void core_save_liveness(struct gw_core *core)
+{
+	char err[512];
+	int rc = liveness_save(core->liveness, core->dir, err, sizeof(err));
+
+	if (rc < 0 && !core->liveness_save_failed)
+		mesh_log_warn(LOG, "liveness not saved: %s", err);
+	core->liveness_save_failed = rc < 0;
+}
+
 static void core_on_liveness(void *ctx, const struct liveness_event *ev)
 {
 	struct gw_core *core = ctx;
@@ -454,6 +466,9 @@ static void core_on_liveness(void *ctx, const struct liveness_event *ev)
 	default:
 		break;
 	}
+	/* Transitions are rare: keep the file current across a crash. */
+	if (ev->type != LIVENESS_EV_HEARTBEAT)
+		core_save_liveness(core);
 	if (core->ops && core->ops->liveness)
 		core->ops->liveness(core->ctx, ev);
 }
@@ -574,6 +589,14 @@ static int core_load_liveness(struct gw_core *core, char *err, size_t errlen)
 {
 	int rc = liveness_load(core->liveness, core->dir, core_now(core), err, errlen);
 
+	/* Liveness history is worth keeping, not worth refusing to run for:
+	 * a damaged file is reported and left as it is (liveness_save()
+	 * will not overwrite it), and liveness starts afresh. */
+	if (rc == -EINVAL) {
+		mesh_log_error(LOG, "%s; liveness starts without its history, and the file is "
+			       "kept as it is until it is repaired or removed", err);
+		rc = 0;
+	}
 	if (rc == -ENOENT)
 		rc = 0;
 	for (size_t i = 0; rc == 0 && i < core->db->n_nodes; i++)
@@ -679,6 +702,7 @@ void gw_core_close(struct gw_core *core)
 {
 	char err[512];
 
+	core->closing = true;
 	if (core->prov)
 		gw_prov_destroy(core->prov);
 	core->prov = NULL;

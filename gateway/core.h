@@ -75,6 +75,8 @@ struct gw_core {
 	struct netdb *db;
 	struct gw_node node;             /* must not move */
 	bool node_open;
+	bool closing;
+	bool liveness_save_failed;       /* said once, not at every transition */
 	struct mesh_acked_ops acked_ops;
 	struct mesh_cfg_cli *cfg_cli;
 	struct mesh_model_cli *model_cli;
