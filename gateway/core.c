@@ -91,12 +91,26 @@ static void core_on_cfg_status(void *ctx, const struct mesh_access_msg *meta,
 	}
 	if (core->ops && core->ops->cfg_status)
 		core->ops->cfg_status(core->ctx, meta->src, status);
-	if (rc == GW_CFG_NODE_RESET) {
-		n = netdb_node_by_address(core->db, meta->src);
-		if (n) {
-			mesh_log_info(LOG, "node 0x%04x was reset and leaves the network", n->unicast);
-			core_node_removed(core, n);
-		}
+	/* Removing the node touches the stack and the client that are
+	 * delivering this very status: do it once they are done. */
+	if (rc == GW_CFG_NODE_RESET && core->n_resets < GW_CORE_RESETS_MAX) {
+		core->resets[core->n_resets++] = meta->src;
+		mesh_timer_start(core->timers, &core->reset_timer, 0);
+	}
+}
+
+static void core_reset_fire(struct mesh_timer *t)
+{
+	struct gw_core *core = MESH_CONTAINER_OF(t, struct gw_core, reset_timer);
+
+	while (core->n_resets) {
+		struct netdb_node *n = netdb_node_by_address(core->db,
+							     core->resets[--core->n_resets]);
+
+		if (!n)
+			continue;
+		mesh_log_info(LOG, "node 0x%04x was reset and leaves the network", n->unicast);
+		core_node_removed(core, n);
 	}
 }
 
@@ -673,6 +687,7 @@ int gw_core_open(struct gw_core *core, struct mesh_timers *timers, struct mesh_b
 	if (!core->cfg.hb_group)
 		core->cfg.hb_group = GW_CORE_HB_GROUP_DEFAULT;
 	snprintf(core->dir, sizeof(core->dir), "%s", dir);
+	mesh_timer_init(&core->reset_timer, core_reset_fire);
 	rc = netdb_open(&core->db, dir, err, errlen);
 	if (rc)
 		return rc;
@@ -703,6 +718,8 @@ void gw_core_close(struct gw_core *core)
 	char err[512];
 
 	core->closing = true;
+	if (core->timers)
+		mesh_timer_stop(core->timers, &core->reset_timer);
 	if (core->prov)
 		gw_prov_destroy(core->prov);
 	core->prov = NULL;

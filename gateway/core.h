@@ -40,6 +40,7 @@
  * highest dynamic group address, away from the groups users create from
  * the bottom of meshgate's group range. */
 #define GW_CORE_HB_GROUP_DEFAULT 0xfeffu
+#define GW_CORE_RESETS_MAX 8
 
 struct gw_core_config {
 	uint16_t hb_group;               /* 0: GW_CORE_HB_GROUP_DEFAULT */
@@ -77,6 +78,9 @@ struct gw_core {
 	bool node_open;
 	bool closing;
 	bool liveness_save_failed;       /* said once, not at every transition */
+	struct mesh_timer reset_timer;   /* removes nodes that answered Node Reset */
+	uint16_t resets[GW_CORE_RESETS_MAX];
+	size_t n_resets;
 	struct mesh_acked_ops acked_ops;
 	struct mesh_cfg_cli *cfg_cli;
 	struct mesh_model_cli *model_cli;

@@ -626,6 +626,32 @@ static void test_late_status_applied(void **state)
 	assert_int_equal(n->cid, 0x05f1);
 }
 
+static bool lamp_b_gone(void *ctx)
+{
+	struct fixture *f = ctx;
+
+	return netdb_node_by_address(f->gw.db, ADDR_LAMP_B) == NULL &&
+	       sim_world_find(f->world, "lamp-b")->stack == NULL;
+}
+
+/* Node Reset: the node answers, forgets its keys (meshsim makes it an
+ * unprovisioned device again), and meshgate removes it from the network,
+ * keeping its address excluded. */
+static void test_node_reset_removes_node(void **state)
+{
+	struct fixture *f = *state;
+	struct mesh_cfg_msg req = { .opcode = MESH_OP_CFG_NODE_RESET };
+	size_t before = f->gw.db->n_nodes;
+
+	assert_int_equal(gw_core_cfg_send(&f->gw, ADDR_LAMP_B, &req, NULL, NULL), 0);
+	assert_true(test_uv_run_until(&f->loop, lamp_b_gone, f, 10000));
+	assert_int_equal(f->gw.db->n_nodes, before - 1);
+	assert_int_equal(f->gw.db->n_exclusions, 1);
+	assert_int_equal(f->gw.db->exclusions[0].addresses[0], ADDR_LAMP_B);
+	assert_null(gw_state_cache_get(f->gw.cache, ADDR_LAMP_B));
+	assert_null(liveness_find(f->gw.liveness, ADDR_LAMP_B));
+}
+
 /* ---- control ---------------------------------------------------------------------- */
 
 struct control_wait {
@@ -784,6 +810,7 @@ int main(void)
 		cmocka_unit_test(test_heartbeat_hops),
 		cmocka_unit_test(test_liveness_offline_online),
 		cmocka_unit_test(test_late_status_applied),
+		cmocka_unit_test(test_node_reset_removes_node),
 	};
 
 	(void)fx;
