@@ -342,9 +342,9 @@ const struct mesh_model_layout *mesh_generic_layout(uint32_t opcode)
 	return NULL;
 }
 
-int mesh_generic_msg_encode(const struct mesh_model_msg *m, uint8_t *out, size_t max)
+int mesh_model_layout_msg_encode(const struct mesh_model_layout *l,
+				 const struct mesh_model_msg *m, uint8_t *out, size_t max)
 {
-	const struct mesh_model_layout *l = mesh_generic_layout(m->opcode);
 	int olen, plen;
 
 	if (!l)
@@ -356,7 +356,8 @@ int mesh_generic_msg_encode(const struct mesh_model_msg *m, uint8_t *out, size_t
 	return plen < 0 ? plen : olen + plen;
 }
 
-int mesh_generic_msg_decode(const uint8_t *payload, size_t len, struct mesh_model_msg *m)
+int mesh_model_layout_msg_decode(const struct mesh_model_layout *(*find)(uint32_t opcode),
+				 const uint8_t *payload, size_t len, struct mesh_model_msg *m)
 {
 	struct mesh_access_pdu pdu;
 	const struct mesh_model_layout *l;
@@ -364,8 +365,18 @@ int mesh_generic_msg_decode(const uint8_t *payload, size_t len, struct mesh_mode
 
 	if (rc)
 		return rc;
-	l = mesh_generic_layout(pdu.opcode);
+	l = find(pdu.opcode);
 	if (!l)
 		return MESH_ERR_UNKNOWN_OPCODE;
 	return mesh_model_layout_decode(l, pdu.params, pdu.params_len, m);
+}
+
+int mesh_generic_msg_encode(const struct mesh_model_msg *m, uint8_t *out, size_t max)
+{
+	return mesh_model_layout_msg_encode(mesh_generic_layout(m->opcode), m, out, max);
+}
+
+int mesh_generic_msg_decode(const uint8_t *payload, size_t len, struct mesh_model_msg *m)
+{
+	return mesh_model_layout_msg_decode(mesh_generic_layout, payload, len, m);
 }

@@ -246,6 +246,14 @@ int mesh_model_layout_encode(const struct mesh_model_layout *l,
 int mesh_model_layout_decode(const struct mesh_model_layout *l, const uint8_t *params,
 			     size_t len, struct mesh_model_msg *m);
 
+/* opcode || parameters of m laid out by l into out (l NULL:
+ * MESH_ERR_UNKNOWN_OPCODE), and back: the payload split, its layout found
+ * with find, decoded. What the per-family calls below share. */
+int mesh_model_layout_msg_encode(const struct mesh_model_layout *l,
+				 const struct mesh_model_msg *m, uint8_t *out, size_t max);
+int mesh_model_layout_msg_decode(const struct mesh_model_layout *(*find)(uint32_t opcode),
+				 const uint8_t *payload, size_t len, struct mesh_model_msg *m);
+
 /* Generic messages only: opcode || parameters into out, and back.
  * MESH_ERR_UNKNOWN_OPCODE for an opcode of another family. */
 int mesh_generic_msg_encode(const struct mesh_model_msg *m, uint8_t *out, size_t max);

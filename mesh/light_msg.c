@@ -192,30 +192,12 @@ const struct mesh_model_layout *mesh_model_layout(uint32_t opcode)
 
 int mesh_model_msg_encode(const struct mesh_model_msg *m, uint8_t *out, size_t max)
 {
-	const struct mesh_model_layout *l = mesh_model_layout(m->opcode);
-	int olen, plen;
-
-	if (!l)
-		return MESH_ERR_UNKNOWN_OPCODE;
-	olen = mesh_access_opcode_encode(m->opcode, out, max);
-	if (olen < 0)
-		return olen;
-	plen = mesh_model_layout_encode(l, m, out + olen, max - (size_t)olen);
-	return plen < 0 ? plen : olen + plen;
+	return mesh_model_layout_msg_encode(mesh_model_layout(m->opcode), m, out, max);
 }
 
 int mesh_model_msg_decode(const uint8_t *payload, size_t len, struct mesh_model_msg *m)
 {
-	struct mesh_access_pdu pdu;
-	const struct mesh_model_layout *l;
-	int rc = mesh_access_parse(payload, len, &pdu);
-
-	if (rc)
-		return rc;
-	l = mesh_model_layout(pdu.opcode);
-	if (!l)
-		return MESH_ERR_UNKNOWN_OPCODE;
-	return mesh_model_layout_decode(l, pdu.params, pdu.params_len, m);
+	return mesh_model_layout_msg_decode(mesh_model_layout, payload, len, m);
 }
 
 bool mesh_model_is_status(uint32_t opcode)
