@@ -280,6 +280,22 @@ static void test_period_change_recounts(void **state)
 	assert_int_equal(node(0x0005)->state, LIVENESS_ONLINE);
 }
 
+/* A node watched for a long time without a period, then configured to
+ * publish heartbeats: it gets a whole window from the configuration, not
+ * one counted from when watching began (which would be over already). */
+static void test_period_set_later_gets_a_window(void **state)
+{
+	(void)state;
+	liveness_set_period(lv, 0x0007, 0);
+	mesh_timers_advance(&timers, T0 + 100000);
+	liveness_set_period(lv, 0x0007, 2000);
+	mesh_timers_advance(&timers, T0 + 100000 + 5999);
+	assert_int_equal(node(0x0007)->state, LIVENESS_UNKNOWN);
+	assert_int_equal(count_events(LIVENESS_EV_OFFLINE), 0);
+	mesh_timers_advance(&timers, T0 + 100000 + 6000);
+	assert_int_equal(node(0x0007)->state, LIVENESS_OFFLINE);
+}
+
 static void test_features_changed(void **state)
 {
 	(void)state;
@@ -574,6 +590,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_period, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_period_known_never_heard, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_period_set_later_gets_a_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_period_change_recounts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_features_changed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_last_seen, setup, teardown),
