@@ -447,6 +447,68 @@ int gw_node_label_add(struct gw_node *n, const uint8_t label[16], uint16_t *addr
 	return mesh_stack_label_add(&n->stack, label, addr);
 }
 
+/* ---- key refresh -------------------------------------------------------------- */
+
+/* The subnet's secure network beacon, once, now: its Key Refresh flag is
+ * what moves nodes that missed a Key Refresh Phase Set (3.10.4.1). */
+static void node_send_beacon(struct gw_node *n, uint16_t net_idx)
+{
+	struct mesh_adv_tx tx = {
+		.ad_type = MESH_AD_TYPE_BEACON,
+		.len = MESH_BEACON_SECURE_LEN,
+		.count = (uint8_t)mesh_transmit_count(n->net_transmit),
+		.interval_ms = (uint16_t)mesh_transmit_interval_ms(n->net_transmit),
+	};
+	int rc = mesh_stack_beacon_compose(&n->stack, net_idx, tx.payload);
+
+	if (rc == 0 && n->bearer)
+		rc = mesh_bearer_send(n->bearer, &tx);
+	if (rc)
+		mesh_log_warn(LOG, "NetKey %u: secure network beacon not sent: %s", net_idx,
+			      mesh_strerror(rc));
+}
+
+static bool app_key_holds_new(const struct mesh_app_key *k, const uint8_t key[16])
+{
+	return k->updated && memcmp(k->val[1].key.key, key, MESH_KEY_LEN) == 0;
+}
+
+int gw_node_key_refresh(struct gw_node *n, uint16_t net_idx, const uint8_t new_net_key[16],
+			size_t n_app, const uint16_t *app_idx, const uint8_t (*new_app_keys)[16])
+{
+	struct mesh_subnet *sub = mesh_subnet_find(&n->stack.net.subnets, net_idx);
+	int rc = 0;
+
+	if (!sub)
+		return MESH_ERR_KEY_INDEX;
+	if (sub->kr_phase == MESH_KR_NORMAL)
+		rc = mesh_stack_net_key_update(&n->stack, net_idx, new_net_key);
+	else if (memcmp(sub->keys[sub->old ^ 1].net_key, new_net_key, MESH_KEY_LEN) != 0)
+		rc = MESH_ERR_KEY_REFRESH;
+	for (size_t i = 0; rc == 0 && i < n_app; i++) {
+		const struct mesh_app_key *k = mesh_app_keys_get(&n->stack.app_keys, app_idx[i]);
+
+		if (!k)
+			rc = MESH_ERR_KEY_INDEX;
+		else if (sub->kr_phase == MESH_KR_PHASE_1)
+			rc = mesh_stack_app_key_update(&n->stack, app_idx[i], net_idx,
+						       new_app_keys[i]);
+		else if (!app_key_holds_new(k, new_app_keys[i]))
+			rc = MESH_ERR_KEY_REFRESH;  /* phase 2 already, with other keys */
+	}
+	return rc;
+}
+
+int gw_node_kr_phase(struct gw_node *n, uint16_t net_idx, uint8_t transition)
+{
+	int rc = mesh_stack_kr_set(&n->stack, net_idx, transition);
+
+	if (rc)
+		return rc;
+	node_send_beacon(n, net_idx);
+	return 0;
+}
+
 uint16_t gw_node_address(const struct gw_node *n)
 {
 	return n->stack.access.primary;

@@ -96,6 +96,23 @@ void gw_node_device_removed(struct gw_node *n, uint16_t unicast, uint8_t element
 /* A Label UUID the stack must know to decrypt and send to a virtual address. */
 int gw_node_label_add(struct gw_node *n, const uint8_t label[16], uint16_t *addr);
 
+/*
+ * Key refresh (3.10.4) of meshgate's own node, driven by key_refresh.h.
+ * gw_node_key_refresh: phase 1, subnet net_idx takes new_net_key and the
+ * n_app AppKeys app_idx[] their new_app_keys[] (it receives with old and
+ * new, still sends with the old). Giving the same keys again succeeds (a
+ * resumed refresh), also once the subnet is in phase 2 with them.
+ * MESH_ERR_KEY_INDEX for an unknown subnet or AppKey, MESH_ERR_KEY_REFRESH
+ * for other keys while a refresh is under way.
+ * gw_node_kr_phase: transition 2 (send with the new keys) or 3 (drop the
+ * old ones), rules of mesh_stack_kr_set(); then a secure network beacon
+ * for the subnet goes out at once, so nodes that missed their Key Refresh
+ * Phase Set follow its Key Refresh flag.
+ */
+int gw_node_key_refresh(struct gw_node *n, uint16_t net_idx, const uint8_t new_net_key[16],
+			size_t n_app, const uint16_t *app_idx, const uint8_t (*new_app_keys)[16]);
+int gw_node_kr_phase(struct gw_node *n, uint16_t net_idx, uint8_t transition);
+
 /* Our primary element address. */
 uint16_t gw_node_address(const struct gw_node *n);
 
