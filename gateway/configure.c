@@ -86,8 +86,7 @@ static bool model_uses_dev_key(const struct netdb_model *m)
 	return !m->vendor && (m->id == MESH_MODEL_ID_CFG_SRV || m->id == MESH_MODEL_ID_CFG_CLI);
 }
 
-/* Lighting servers that act on group commands. */
-static bool model_subscribes(const struct netdb_model *m)
+bool gw_configure_model_subscribes(const struct netdb_model *m)
 {
 	static const uint16_t ids[] = { 0x1000, 0x1002, 0x1004, 0x1300, 0x1303, 0x1306,
 					0x1307, 0x130a, 0x130b };
@@ -203,7 +202,7 @@ static bool next_subscribe(struct gw_configure *c, struct netdb_node *node,
 		for (size_t i = 0; i < node->elements[e].n_models; i++) {
 			const struct netdb_model *m = &node->elements[e].models[i];
 
-			if (!model_subscribes(m))
+			if (!gw_configure_model_subscribes(m))
 				continue;
 			for (size_t a = 0; a < c->plan.n_subscribe; a++) {
 				const struct netdb_address *addr = &c->plan.subscribe[a];

@@ -48,6 +48,10 @@ enum gw_configure_step {
 	GW_CONFIGURE_DONE,
 };
 
+/* Is m a lighting server that subscribes to group commands (OnOff, Level,
+ * Power OnOff, Lightness, CTL, CTL Temperature, HSL, HSL Hue/Saturation)? */
+bool gw_configure_model_subscribes(const struct netdb_model *m);
+
 /* Lowercase name of a step ("composition", "bind", ...). */
 const char *gw_configure_step_name(enum gw_configure_step step);
 

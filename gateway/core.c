@@ -99,6 +99,16 @@ static void core_on_cfg_status(void *ctx, const struct mesh_access_msg *meta,
 	}
 }
 
+int gw_core_remove_node(struct gw_core *core, uint16_t primary)
+{
+	struct netdb_node *n = netdb_node_by_address(core->db, primary);
+
+	if (!n || n->unicast != primary || memcmp(n->uuid, core->db->self_uuid, 16) == 0)
+		return -ENOENT;
+	core_node_removed(core, n);
+	return 0;
+}
+
 static void core_reset_fire(struct mesh_timer *t)
 {
 	struct gw_core *core = MESH_CONTAINER_OF(t, struct gw_core, reset_timer);
@@ -231,6 +241,44 @@ static void core_on_configure(void *ctx, const struct gw_configure_report *r)
 		core_configure_next_queued(core);
 }
 
+static int core_kr_local_keys(void *ctx, uint16_t net_idx, const uint8_t new_net_key[16],
+			      size_t n_app, const uint16_t *app_idx,
+			      const uint8_t (*new_app_keys)[16])
+{
+	struct gw_core *core = ctx;
+
+	return gw_node_key_refresh(&core->node, net_idx, new_net_key, n_app, app_idx,
+				   new_app_keys);
+}
+
+static int core_kr_local_phase(void *ctx, uint16_t net_idx, uint8_t transition)
+{
+	struct gw_core *core = ctx;
+
+	return gw_node_kr_phase(&core->node, net_idx, transition);
+}
+
+static void core_on_key_refresh(void *ctx, const struct gw_key_refresh_report *r)
+{
+	struct gw_core *core = ctx;
+
+	if (core->ops && core->ops->key_refresh)
+		core->ops->key_refresh(core->ctx, r);
+}
+
+static const struct gw_key_refresh_ops core_kr_ops = {
+	.send = core_configure_send,
+	.save = core_save_cb,
+	.local_keys = core_kr_local_keys,
+	.local_phase = core_kr_local_phase,
+	.progress = core_on_key_refresh,
+};
+
+int gw_core_key_refresh(struct gw_core *core, uint16_t net_idx)
+{
+	return gw_key_refresh_start(core->key_refresh, net_idx);
+}
+
 static const struct gw_configure_ops core_configure_ops = {
 	.send = core_configure_send,
 	.save = core_save_cb,
@@ -257,6 +305,8 @@ int gw_core_configure(struct gw_core *core, uint16_t node, const struct gw_confi
 
 	if (!plan) {
 		gw_core_default_plan(core, &p);
+		if (core->ops && core->ops->plan)
+			core->ops->plan(core->ctx, node, &p);
 		plan = &p;
 	}
 	for (size_t i = 0; i < plan->n_subscribe; i++)
@@ -380,9 +430,17 @@ static uint32_t core_iv_index(void *ctx, uint8_t *flags)
 	return core->node.state.iv_index;
 }
 
+static size_t core_static_oob(void *ctx, const uint8_t uuid[16], uint8_t out[32])
+{
+	struct gw_core *core = ctx;
+
+	return core->ops && core->ops->static_oob ? core->ops->static_oob(core->ctx, uuid, out) : 0;
+}
+
 static const struct gw_prov_ops core_prov_ops = {
 	.event = core_on_prov_event,
 	.iv_index = core_iv_index,
+	.static_oob = core_static_oob,
 };
 
 /* ---- what the node hears -------------------------------------------------------- */
@@ -395,6 +453,8 @@ static void core_on_access(void *ctx, const struct mesh_access_msg *msg)
 	if (rc < 0)
 		mesh_log_warn(LOG, "status 0x%06x from 0x%04x does not decode: %s", msg->opcode,
 			      msg->src, mesh_strerror(rc));
+	if (core->ops && core->ops->access)
+		core->ops->access(core->ctx, msg);
 }
 
 static void core_on_heartbeat(void *ctx, const struct mesh_stack_hb_rx *hb, int8_t rssi)
@@ -646,7 +706,9 @@ static int core_build(struct gw_core *core, char *err, size_t errlen)
 	core->liveness = liveness_create(core->timers, &lc);
 	if (!core->cfg_cli || !core->model_cli || !core->cache || !core->liveness ||
 	    gw_configure_create(&core->configure, core->db, core->timers, &core_configure_ops,
-				core) < 0) {
+				core) < 0 ||
+	    gw_key_refresh_create(&core->key_refresh, core->db, core->timers, &core_kr_ops,
+				  core) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return MESH_ERR_NOMEM;
 	}
@@ -707,6 +769,9 @@ int gw_core_open(struct gw_core *core, struct mesh_timers *timers, struct mesh_b
 	rc = core_build(core, err, errlen);
 	if (rc)
 		goto fail;
+	/* Requests sent before the bearer is up wait in the node's queue. */
+	if (gw_key_refresh_resume(core->key_refresh) > 0)
+		mesh_log_info(LOG, "resuming an interrupted key refresh");
 	return 0;
 fail:
 	gw_core_close(core);
@@ -731,6 +796,9 @@ void gw_core_close(struct gw_core *core)
 	core->model_cli = NULL;
 	gw_configure_destroy(core->configure);
 	core->configure = NULL;
+	/* After the configuration client, which delivers its CANCELED. */
+	gw_key_refresh_destroy(core->key_refresh);
+	core->key_refresh = NULL;
 	if (core->liveness && liveness_save(core->liveness, core->dir, err, sizeof(err)) < 0)
 		mesh_log_error(LOG, "liveness not saved: %s", err);
 	liveness_destroy(core->liveness);

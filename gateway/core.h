@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "gateway/configure.h"
+#include "gateway/key_refresh.h"
 #include "gateway/liveness.h"
 #include "gateway/netdb.h"
 #include "gateway/node.h"
@@ -64,6 +65,16 @@ struct gw_core_ops {
 	void (*liveness)(void *ctx, const struct liveness_event *ev);
 	/* A configuration status applied to the database (any, also late). */
 	void (*cfg_status)(void *ctx, uint16_t src, const struct mesh_cfg_msg *st);
+	/* Every authenticated access message under an application key (after
+	 * the state cache saw it): switches' Sets, for instance. Optional. */
+	void (*access)(void *ctx, const struct mesh_access_msg *msg);
+	/* Adjust the plan a node is configured with (its groups, its
+	 * switches' targets); plan holds the core's default. Optional. */
+	void (*plan)(void *ctx, uint16_t node, struct gw_config_plan *plan);
+	/* A static OOB value known for uuid (16 or 32 octets), or 0. Optional. */
+	size_t (*static_oob)(void *ctx, const uint8_t uuid[16], uint8_t out[32]);
+	/* Key refresh progress. Optional. */
+	void (*key_refresh)(void *ctx, const struct gw_key_refresh_report *r);
 };
 
 struct gw_core {
@@ -85,6 +96,7 @@ struct gw_core {
 	struct mesh_cfg_cli *cfg_cli;
 	struct mesh_model_cli *model_cli;
 	struct gw_configure *configure;
+	struct gw_key_refresh *key_refresh;
 	struct gw_state_cache *cache;
 	struct liveness *liveness;
 	struct gw_provisioning *prov;
@@ -145,6 +157,14 @@ int gw_core_app_request(struct gw_core *core, uint16_t dst, const uint8_t *label
 			void (*done)(void *ctx, struct mesh_acked_req *req,
 				     const struct mesh_acked_result *r),
 			void *ctx);
+
+/* Start a key refresh of net_idx (a node was removed: it must no longer
+ * read or send). -EBUSY while one runs. */
+int gw_core_key_refresh(struct gw_core *core, uint16_t net_idx);
+
+/* Forget a node at once (it was reset, or will never answer): its keys,
+ * cache and liveness go, its addresses are excluded. 0 or -ENOENT. */
+int gw_core_remove_node(struct gw_core *core, uint16_t primary);
 
 /* A group (or virtual) destination the gateway should be able to reach:
  * virtual ones need their Label UUID in the node. */

@@ -16,10 +16,12 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: meshgate <command> [arguments]\n"
+		"usage: meshgate [run] [--config FILE] [options]\n"
+		"       meshgate <command> [arguments]\n"
 		"\n"
 		"commands:\n"
-		"  run [options]            run the gateway (default: on the simulated mesh)\n"
+		"  run [options]            run the gateway (the default; without --config, the\n"
+		"                           demo on the simulated stairway)\n"
 		"  provision UUID [options] provision one device (OOB values asked for here)\n"
 		"  network show|export|import  the network database\n"
 		"  pdu decode|encode|demo   decode or build Bluetooth Mesh network PDUs\n"
@@ -32,11 +34,11 @@ int main(int argc, char **argv)
 {
 	int rc;
 
-	if (argc < 2) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	if (strcmp(argv[1], "run") == 0) {
+	/* `meshgate` alone, or with options only, runs the gateway. */
+	if (argc < 2 || (argv[1][0] == '-' && strcmp(argv[1], "--help") != 0 &&
+			 strcmp(argv[1], "--version") != 0)) {
+		rc = run_main(argc, argv);
+	} else if (strcmp(argv[1], "run") == 0) {
 		rc = run_main(argc - 1, argv + 1);
 	} else if (strcmp(argv[1], "provision") == 0) {
 		rc = provision_main(argc - 1, argv + 1);

@@ -26,6 +26,10 @@
 #include "mesh/err.h"
 #include "mesh/log.h"
 #include "mesh/uv_timers.h"
+#include "bridge/bridge.h"
+#include "config/gateway_config.h"
+#include "api.h"
+#include "app.h"
 #include "core.h"
 #include "netdb.h"
 #include "network_cmd.h"
@@ -52,6 +56,10 @@ struct run_opts {
 	struct gw_prov_params prov;
 	unsigned int timeout_s;
 	bool no_configure;
+	/* meshgate run */
+	const char *config_path;        /* NULL: the built-in demo configuration */
+	bool bearer_given, data_given, level_given;
+	bool no_mqtt;
 };
 
 struct gateway {
@@ -76,6 +84,16 @@ struct gateway {
 	bool input_open;
 	char line[256];
 	size_t line_len;
+	/* meshgate run: the application, its API and the MQTT bridge */
+	struct gw_config cfg;
+	struct gw_app app;
+	bool app_open;
+	struct gw_api api;
+	bool api_open;
+	struct bridge bridge;
+	bool bridge_open;
+	bool stopping;
+	uv_signal_t sighup;
 	uv_signal_t sigint, sigterm;
 	uv_timer_t exit_timer;
 	uint64_t rx_count;
@@ -84,14 +102,18 @@ struct gateway {
 static void run_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: meshgate run [--data DIR] [--bearer SPEC] [--baud N] [--no-rtscts]\n"
-		"                    [--hci-log FILE] [--log-level error|warn|info|debug]\n"
-		"                    [--exit-after SECONDS]\n"
+		"usage: meshgate [run] [--config FILE] [--data DIR] [--bearer SPEC] [--baud N]\n"
+		"                    [--no-rtscts] [--hci-log FILE] [--no-mqtt]\n"
+		"                    [--log-level error|warn|info|debug] [--exit-after SECONDS]\n"
 		"       meshgate provision UUID [--method auto|none|static|output|input]\n"
 		"                    [--static-oob HEX] [--algorithm cmac|hmac] [--attention SECONDS]\n"
 		"                    [--timeout SECONDS] [--no-configure]\n"
 		"                    [run options]\n"
 		"\n"
+		"  --config FILE            the configuration (docs/config.md); without one,\n"
+		"                           the built-in demo on the simulated stairway.\n"
+		"                           SIGHUP reloads its names and groups\n"
+		"  --no-mqtt                run without connecting to an MQTT broker\n"
 		"  --data DIR               the network database and state (default: $"
 		MESHGATE_DATA_ENV " or ./" MESHGATE_DATA_DEFAULT ");\n"
 		"                           a new network is created there on first start\n"
@@ -231,7 +253,7 @@ static int run_parse_provision_option(struct run_opts *o, const char *a, const c
 static bool run_option_takes_value(const char *a)
 {
 	static const char *const with_value[] = {
-		"--bearer", "--baud", "--hci-log", "--log-level", "--exit-after", "--data",
+		"--bearer", "--baud", "--hci-log", "--log-level", "--exit-after", "--data", "--config",
 		"--method", "--static-oob", "--algorithm", "--timeout", "--attention",
 	};
 
@@ -256,6 +278,7 @@ static int run_parse_option(struct run_opts *o, const char *a, const char *v)
 			fprintf(stderr, "%s: %s\n", run_cmd(o), err);
 			return -1;
 		}
+		o->bearer_given = true;
 	} else if (strcmp(a, "--baud") == 0) {
 		if (run_parse_uint(v, &o->radio.baud) < 0 || !hci_uart_speed(o->radio.baud)) {
 			fprintf(stderr, "%s: --baud %s: not a supported baud rate\n", run_cmd(o), v);
@@ -265,12 +288,16 @@ static int run_parse_option(struct run_opts *o, const char *a, const char *v)
 		o->radio.hci_log = v;
 	} else if (strcmp(a, "--data") == 0) {
 		o->data_dir = v;
+		o->data_given = true;
+	} else if (strcmp(a, "--config") == 0 && !o->provision) {
+		o->config_path = v;
 	} else if (strcmp(a, "--log-level") == 0) {
 		if (run_parse_level(v, &o->level) < 0) {
 			fprintf(stderr, "%s: --log-level %s: use error, warn, info or debug\n",
 				run_cmd(o), v);
 			return -1;
 		}
+		o->level_given = true;
 	} else if (strcmp(a, "--exit-after") == 0) {
 		if (run_parse_uint(v, &o->exit_after_s) < 0) {
 			fprintf(stderr, "%s: --exit-after %s: expected seconds\n", run_cmd(o), v);
@@ -334,6 +361,10 @@ static int run_parse(int argc, char **argv, struct run_opts *o, bool provision)
 			o->radio.rtscts = false;
 			continue;
 		}
+		if (!provision && strcmp(a, "--no-mqtt") == 0) {
+			o->no_mqtt = true;
+			continue;
+		}
 		if (provision && strcmp(a, "--no-configure") == 0) {
 			o->no_configure = true;
 			continue;
@@ -350,7 +381,8 @@ static int run_parse(int argc, char **argv, struct run_opts *o, bool provision)
 		fprintf(stderr, "meshgate provision: which device? Give its UUID\n");
 		return -1;
 	}
-	o->data_dir = meshgate_data_dir(o->data_dir);
+	if (!o->data_given)
+		o->data_dir = NULL;
 	return 0;
 }
 
@@ -365,6 +397,10 @@ static void run_bearer_rx(void *ctx, const struct mesh_adv_rx *rx)
 	struct mesh_beacon_unprov b;
 
 	gw->rx_count++;
+	if (gw->app_open) {
+		gw_app_bearer_rx(&gw->app, rx);
+		return;
+	}
 	if (!gw->core_open)
 		return;
 	gw_core_bearer_rx(&gw->core, rx);
@@ -650,8 +686,115 @@ static int run_open_core(struct gateway *gw)
 	return 0;
 }
 
+/* --- meshgate run: the application, its API and the MQTT bridge ----------- */
+
+/* Bridge events in the log too, for those who run without MQTT. */
+static void run_on_app_event(void *ctx, const struct gw_event *ev)
+{
+	char *text;
+
+	(void)ctx;
+	if (ev->kind != GW_EVENT_BRIDGE)
+		return;
+	if (strcmp(ev->type, GW_EV_DEVICE_DISCOVERED) == 0) {
+		const char *uuid = json_string_value(json_object_get(ev->data, "uuid"));
+
+		mesh_log_info(LOG, "unprovisioned device %s (rssi %d): provision it from the "
+			      "dashboard, with bridge/request/provision, or 'meshgate provision %s'",
+			      uuid ? uuid : "?",
+			      (int)json_integer_value(json_object_get(ev->data, "rssi")),
+			      uuid ? uuid : "UUID");
+		return;
+	}
+	text = json_dumps(ev->data, JSON_COMPACT);
+	mesh_log_info(LOG, "event %s %s", ev->type, text ? text : "");
+	free(text);
+}
+
+static const char *run_bearer_desc(const struct radio_config *r, char *out, size_t len)
+{
+	static const char *const kinds[] = { "hci", "uart", "simulator" };
+
+	snprintf(out, len, "%s%s%s", kinds[r->kind], r->target[0] ? ":" : "",
+		 r->target[0] ? r->target : "");
+	return out;
+}
+
+static int run_open_app(struct gateway *gw)
+{
+	struct gw_app_options ao;
+	char err[2048], desc[300];
+
+	if (mesh_uv_timers_init(&gw->timers, gw->loop) < 0)
+		return -1;
+	memset(&ao, 0, sizeof(ao));
+	ao.data_dir = gw->opts->data_dir;
+	ao.demo_scenario = gw->radio.kind == RADIO_SIMULATOR ? &gw->radio.scenario : NULL;
+	ao.bearer_desc = run_bearer_desc(&gw->opts->radio, desc, sizeof(desc));
+	if (gw_app_open(&gw->app, &gw->timers.timers, radio_bearer(&gw->radio), &gw->cfg, &ao,
+			err, sizeof(err)) < 0) {
+		mesh_log_error(LOG, "%s", err);
+		mesh_log_error(LOG, "refusing to start over a network database or state that "
+			       "does not load");
+		mesh_uv_timers_close(&gw->timers);
+		return -1;
+	}
+	gw->app_open = true;
+	gw->db = gw->app.core.db;
+	gw->prov = gw->app.core.prov;
+	if (gw->app.new_network)
+		mesh_log_info(LOG, "created a new network in %s/%s; it holds the network's keys: "
+			      "back it up ('meshgate network export')", gw->opts->data_dir, NETDB_FILE);
+	mesh_log_info(LOG, "network '%s' in %s: %zu node(s), IV index %" PRIu32
+		      ", meshgate is node 0x%04x", gw->db->mesh_name, gw->opts->data_dir,
+		      gw->db->n_nodes, gw->app.core.node.state.iv_index,
+		      gw_node_address(&gw->app.core.node));
+	gw_events_subscribe(&gw->app.events, run_on_app_event, gw);
+	if (gw_api_init(&gw->api, &gw->app) == 0)
+		gw->api_open = true;
+	if (!gw->opts->no_mqtt && gw->app.cfg.mqtt.enabled) {
+		if (bridge_open(&gw->bridge, gw->loop, &gw->app, &gw->api, &gw->app.cfg, err,
+				sizeof(err)) < 0) {
+			mesh_log_error(LOG, "MQTT: %s", err);
+			bridge_close(&gw->bridge);
+			return -1;
+		}
+		gw->bridge_open = true;
+		mesh_log_info(LOG, "MQTT: %s, base topic '%s'", gw->app.cfg.mqtt.server,
+			      gw->app.cfg.mqtt.base_topic);
+	}
+	gw_prov_scan(gw->prov, RUN_SCAN_WINDOW_S);
+	gw_app_start(&gw->app);
+	return 0;
+}
+
+static void run_on_sighup(uv_signal_t *h, int signum)
+{
+	struct gateway *gw = h->data;
+	struct gw_config cfg;
+	char err[GW_CONFIG_ERR_MAX];
+
+	(void)signum;
+	if (!gw->app_open)
+		return;
+	if (!gw->opts->config_path) {
+		mesh_log_info(LOG, "SIGHUP: no configuration file to reload (running the demo)");
+		return;
+	}
+	if (gw_config_load_file(&cfg, gw->opts->config_path, err, sizeof(err)) < 0) {
+		mesh_log_error(LOG, "SIGHUP: %s; keeping the configuration in force", err);
+		gw_config_free(&cfg);
+		return;
+	}
+	gw_app_reload(&gw->app, &cfg, err, sizeof(err));
+	gw_config_free(&cfg);
+	mesh_log_info(LOG, "SIGHUP: names and groups reloaded from %s", gw->opts->config_path);
+}
+
 static int run_start_provisioning(struct gateway *gw)
 {
+	if (!gw->opts->provision)
+		return run_open_app(gw);
 	if (run_open_core(gw) < 0)
 		return -1;
 	gw_prov_scan(gw->prov, RUN_SCAN_WINDOW_S);
@@ -671,10 +814,38 @@ static int run_start_provisioning(struct gateway *gw)
 	return 0;
 }
 
+static void run_bridge_stopped(void *ctx)
+{
+	run_stop(ctx);
+}
+
 static void run_stop(struct gateway *gw)
 {
 	if (!gw->loop)
 		return;
+	/* The bridge says goodbye first: offline on bridge/state while the
+	 * loop still runs to deliver it; run_stop() comes back when done. */
+	if (gw->bridge_open && !gw->stopping) {
+		gw->stopping = true;
+		uv_timer_stop(&gw->exit_timer);
+		bridge_stop(&gw->bridge, run_bridge_stopped, gw);
+		return;
+	}
+	if (gw->api_open)
+		gw_api_close(&gw->api);
+	gw->api_open = false;
+	if (gw->bridge_open)
+		bridge_close(&gw->bridge);
+	gw->bridge_open = false;
+	if (gw->app_open) {
+		gw_app_close(&gw->app);
+		gw->app_open = false;
+		gw->prov = NULL;
+		gw->db = NULL;
+		mesh_uv_timers_close(&gw->timers);
+	}
+	uv_signal_stop(&gw->sighup);
+	uv_close((uv_handle_t *)&gw->sighup, NULL);
 	uv_signal_stop(&gw->sigint);
 	uv_signal_stop(&gw->sigterm);
 	uv_timer_stop(&gw->exit_timer);
@@ -743,6 +914,9 @@ static void run_on_exit_timer(uv_timer_t *h)
 
 static void run_handles_init(struct gateway *gw, unsigned int exit_after_s)
 {
+	uv_signal_init(gw->loop, &gw->sighup);
+	gw->sighup.data = gw;
+	uv_signal_start(&gw->sighup, run_on_sighup, SIGHUP);
 	uv_signal_init(gw->loop, &gw->sigint);
 	uv_signal_init(gw->loop, &gw->sigterm);
 	uv_timer_init(gw->loop, &gw->exit_timer);
@@ -751,6 +925,43 @@ static void run_handles_init(struct gateway *gw, unsigned int exit_after_s)
 	uv_signal_start(&gw->sigterm, run_on_signal, SIGTERM);
 	if (exit_after_s)
 		uv_timer_start(&gw->exit_timer, run_on_exit_timer, exit_after_s * 1000ull, 0);
+}
+
+/* meshgate run: the configuration file (or the built-in demo), whose
+ * bearer, data directory and log level apply unless an option gave them. */
+static int run_load_config(struct run_opts *o, struct gw_config *cfg)
+{
+	static const enum mesh_log_level levels[] = { MESH_LOG_ERROR, MESH_LOG_WARN, MESH_LOG_INFO,
+						       MESH_LOG_DEBUG };
+	char err[GW_CONFIG_ERR_MAX];
+	const struct gw_config_bearer *b;
+	int rc;
+
+	rc = o->config_path ? gw_config_load_file(cfg, o->config_path, err, sizeof(err))
+			    : gw_config_load_builtin(cfg, err, sizeof(err));
+	if (rc < 0) {
+		fprintf(stderr, "meshgate: %s\n", err);
+		return -1;
+	}
+	b = &cfg->bearer;
+	if (!o->bearer_given) {
+		o->radio.kind = b->kind == GW_CONFIG_BEARER_HCI ? RADIO_HCI
+			      : b->kind == GW_CONFIG_BEARER_UART ? RADIO_UART : RADIO_SIMULATOR;
+		snprintf(o->radio.target, sizeof(o->radio.target), "%.255s",
+			 b->kind == GW_CONFIG_BEARER_HCI ? b->device
+			 : b->kind == GW_CONFIG_BEARER_UART ? b->path : b->scenario);
+		if (b->kind == GW_CONFIG_BEARER_UART) {
+			o->radio.baud = b->baudrate;
+			o->radio.rtscts = b->rtscts;
+		}
+	}
+	if (!o->radio.hci_log && b->hci_log[0])
+		o->radio.hci_log = b->hci_log;
+	if (!o->data_given && cfg->mesh.data_dir[0])
+		o->data_dir = cfg->mesh.data_dir;
+	if (!o->level_given)
+		o->level = levels[cfg->log.level];
+	return 0;
 }
 
 static int run_daemon(int argc, char **argv, bool provision)
@@ -765,7 +976,6 @@ static int run_daemon(int argc, char **argv, bool provision)
 		run_usage(stderr);
 		return EXIT_USAGE;
 	}
-	mesh_log_set_level(opts.level);
 	/* The core holds a mesh stack: too big for the stack of main(). */
 	gwp = calloc(1, sizeof(*gwp));
 	if (!gwp || uv_loop_init(&loop) < 0) {
@@ -773,6 +983,14 @@ static int run_daemon(int argc, char **argv, bool provision)
 		free(gwp);
 		return EXIT_RUNTIME;
 	}
+	if (!provision && run_load_config(&opts, &gwp->cfg) < 0) {
+		gw_config_free(&gwp->cfg);
+		uv_loop_close(&loop);
+		free(gwp);
+		return EXIT_USAGE;
+	}
+	opts.data_dir = meshgate_data_dir(opts.data_dir);
+	mesh_log_set_level(opts.level);
 	gwp->opts = &opts;
 	gwp->exit_code = provision ? EXIT_RUNTIME : 0;
 	gwp->loop = &loop;
@@ -796,6 +1014,7 @@ static int run_daemon(int argc, char **argv, bool provision)
 	uv_run(&loop, UV_RUN_DEFAULT);
 	mesh_log_info(LOG, "stopped after %" PRIu64 " mesh advertisements", gwp->rx_count);
 	rc = uv_loop_close(&loop) == 0 ? gwp->exit_code : EXIT_RUNTIME;
+	gw_config_free(&gwp->cfg);
 	free(gwp);
 	return rc;
 }

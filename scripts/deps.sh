@@ -7,6 +7,8 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libssl-dev libjansson-dev libcmocka-dev
   libuv1-dev libyaml-dev
+  libpaho-mqtt-dev              # MQTT client (MQTTAsync)
+  mosquitto mosquitto-clients   # the real broker in integration tests
   clang-14 libclang-rt-14-dev   # libFuzzer and sanitizers
   bluez                         # btmon decodes our btsnoop captures in tests
 )

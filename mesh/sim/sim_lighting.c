@@ -923,3 +923,19 @@ int sim_device_press(struct sim_device *d, uint8_t elem_idx, int on)
 		lm->switch_onoff = set.onoff;
 	return rc;
 }
+
+int sim_device_light_onoff(struct sim_device *d, uint8_t elem_idx)
+{
+	struct mesh_model *model;
+	struct lmodel *lm;
+
+	if (!d || !d->stack || elem_idx >= d->stack->access.n_elems)
+		return MESH_ERR_NOT_FOUND;
+	model = mesh_access_model_find(&d->stack->access, elem_idx,
+				       mesh_model_id_sig(MESH_MODEL_GEN_ONOFF_SRV));
+	if (!model)
+		model = mesh_access_model_find(&d->stack->access, elem_idx,
+					       mesh_model_id_sig(MESH_MODEL_LIGHTNESS_SRV));
+	lm = model ? lmodel_of(model) : NULL;
+	return lm ? present_onoff(lm->st) : MESH_ERR_NOT_FOUND;
+}

@@ -160,6 +160,9 @@ int sim_device_send_access(struct sim_device *d, uint16_t dst, uint8_t ttl,
  * provisioned node), MESH_ERR_DOWN if the client has no publication.
  */
 int sim_device_press(struct sim_device *d, uint8_t elem_idx, int on);
+/* A simulated lamp's light on element elem_idx: 1 on (or turning on), 0
+ * off, MESH_ERR_NOT_FOUND without an OnOff or Lightness server there. */
+int sim_device_light_onoff(struct sim_device *d, uint8_t elem_idx);
 
 /*
  * Input OOB for an unprovisioned node that asked for it (on_prov_input):

@@ -94,7 +94,8 @@ static void check_stairway(const struct sim_scenario *sc)
 	assert_int_equal(d->elements[0].sig_models[4], 0x1300);
 	assert_int_equal(d->elements[0].sig_models[5], 0x1301);
 
-	assert_int_equal(dev(sc, "stair-lamp-2")->features, 0);
+	assert_int_equal(dev(sc, "stair-lamp-4")->features, 0);
+	assert_int_equal(dev(sc, "stair-lamp-2")->features, SIM_FEAT_RELAY);
 	assert_true(has_model(&dev(sc, "stair-lamp-4")->elements[0], 0x1300));
 
 	d = dev(sc, "switch-top");
@@ -163,7 +164,8 @@ static void check_stairway(const struct sim_scenario *sc)
 	assert_int_equal(d->net_transmit, 0x0a);
 	assert_true(d->x < -34.9);
 
-	assert_int_equal(sc->n_links, 2);
+	assert_int_equal(sc->n_links, 3);
+	assert_string_equal(sc->links[1].b, "switch-top");
 	assert_string_equal(sc->links[0].a, "gateway");
 	assert_string_equal(sc->links[0].b, "stair-lamp-4");
 	assert_true(sc->links[0].loss > 0.599 && sc->links[0].loss < 0.601);
