@@ -579,7 +579,7 @@ static const char *validate_all(const struct discovery_list *l)
 		const json_t *p = l->msgs[i].payload;
 
 		if (why) {
-			snprintf(verr + strlen(verr), sizeof(verr) - strlen(verr), " [%s]",
+			snprintf(verr + strlen(verr), sizeof(verr) - strlen(verr), " [%.200s]",
 				 l->msgs[i].topic);
 			return verr;
 		}
