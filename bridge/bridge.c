@@ -37,7 +37,8 @@ static void publish_raw(struct bridge *b, const char *topic, const char *payload
 
 static char *json_text(const json_t *j)
 {
-	return json_dumps(j, JSON_COMPACT);
+	/* Sensor readings are short decimals: 21.5, not 21.500000000000004. */
+	return json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(10));
 }
 
 static void publish_json(struct bridge *b, const char *topic, const json_t *j, bool retain)
@@ -167,6 +168,10 @@ static void publish_state(struct bridge *b, const struct gw_entity *e, const jso
 {
 	char topic[TOPIC_MAX];
 
+	/* Nothing known yet: Home Assistant's JSON light rejects a state
+	 * without "state", so say nothing rather than "{}". */
+	if (json_object_size(state) == 0)
+		return;
 	topic_of(b, topic, e->name, NULL);
 	retained_set_json(b, topic, state, force);
 }

@@ -402,7 +402,8 @@ static void app_on_configure(void *ctx, const struct gw_configure_report *r)
 	const struct gw_reg_node *rn = gw_registry_node(&app->reg, r->node);
 	json_t *d;
 
-	if (r->outcome == GW_CONFIGURE_RUNNING)
+	/* Canceled is shutdown (or a removal), not a failure to report. */
+	if (r->outcome != GW_CONFIGURE_OK && r->outcome != GW_CONFIGURE_FAILED)
 		return;
 	d = json_object();
 	json_object_set_new(d, "address", json_addr(r->node));
@@ -413,8 +414,7 @@ static void app_on_configure(void *ctx, const struct gw_configure_report *r)
 		gw_events_bridge(&app->events, GW_EV_NODE_CONFIGURED, d);
 	} else {
 		json_object_set_new(d, "step", json_string(gw_configure_step_name(r->step)));
-		json_object_set_new(d, "error", json_string(r->outcome == GW_CONFIGURE_FAILED ? r->why
-											  : "canceled"));
+		json_object_set_new(d, "error", json_string(r->why));
 		gw_events_bridge(&app->events, GW_EV_NODE_CONFIGURE_FAILED, d);
 	}
 	json_decref(d);
@@ -681,21 +681,24 @@ int gw_app_open(struct gw_app *app, struct mesh_timers *timers, struct mesh_bear
 	if (app->new_network) {
 		rc = app_create_network(dir, &app->cfg, opts->demo_scenario, err, errlen);
 		if (rc)
-			return rc;
+			goto fail;
 	}
 	app_core_config(app, opts, &cc);
 	rc = gw_core_open(&app->core, timers, bearer, dir, &cc, &app_core_ops, app, err, errlen);
 	if (rc)
-		return rc;
+		goto fail;
 	app->core_open = true;
 	app_sync_groups(app);
 	app_rebuild(app);
 	if (app->new_network && bootstrap_init(app) < 0) {
 		snprintf(err, errlen, "out of memory");
-		gw_app_close(app);
-		return -ENOMEM;
+		rc = -ENOMEM;
+		goto fail;
 	}
 	return 0;
+fail:
+	gw_app_close(app);
+	return rc;
 }
 
 void gw_app_start(struct gw_app *app)

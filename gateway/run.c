@@ -998,6 +998,7 @@ static int run_daemon(int argc, char **argv, bool provision)
 		mesh_log_error(LOG, "%s", err);
 		uv_run(&loop, UV_RUN_DEFAULT);
 		uv_loop_close(&loop);
+		gw_config_free(&gwp->cfg);
 		free(gwp);
 		return EXIT_RUNTIME;
 	}
