@@ -229,27 +229,6 @@ static int params_check(const json_t *params, const char *const *allowed, char *
 	return 0;
 }
 
-static int parse_hex(const char *s, uint8_t *out, size_t want)
-{
-	size_t n = 0;
-
-	for (; *s; s++) {
-		int hi, lo;
-
-		if (*s == '-')
-			continue;
-		if (n == want || !s[1])
-			return -1;
-		hi = json_hex_digit(s[0]);
-		lo = json_hex_digit(s[1]);
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[n++] = (uint8_t)(hi << 4 | lo);
-		s++;
-	}
-	return n == want ? 0 : -1;
-}
-
 static int param_node(struct gw_api *api, const json_t *params, const char *key,
 		      const struct gw_reg_node **out, char *err)
 {
@@ -415,7 +394,7 @@ static int provision_params(struct gw_api *api, const json_t *params, struct gw_
 	    param_string(params, "static_oob", false, &oob, err) < 0 ||
 	    param_uint(params, "attention", 0, 255, &attention, err) < 0)
 		return -1;
-	if (parse_hex(uuid, p->uuid, 16) < 0) {
+	if (gw_parse_hex_dashed(uuid, p->uuid, 16) < 0) {
 		snprintf(err, ERR_MAX, "uuid: expected 32 hex digits (dashes allowed)");
 		return -1;
 	}
@@ -426,7 +405,7 @@ static int provision_params(struct gw_api *api, const json_t *params, struct gw_
 	}
 	if (oob) {
 		n = strlen(oob) / 2;
-		if ((n != 16 && n != 32) || parse_hex(oob, p->static_oob, n) < 0) {
+		if ((n != 16 && n != 32) || gw_parse_hex_dashed(oob, p->static_oob, n) < 0) {
 			snprintf(err, ERR_MAX, "static_oob: expected 32 or 64 hex digits");
 			return -1;
 		}
@@ -702,7 +681,7 @@ static int group_address_param(struct gw_api *api, const json_t *params, struct 
 			}
 			a->label[6] = (uint8_t)((a->label[6] & 0x0f) | 0x40);
 			a->label[8] = (uint8_t)((a->label[8] & 0x3f) | 0x80);
-		} else if (parse_hex(s, a->label, 16) < 0) {
+		} else if (gw_parse_hex_dashed(s, a->label, 16) < 0) {
 			snprintf(err, ERR_MAX, "virtual: expected a Label UUID (32 hex digits) or "
 				 "\"auto\"");
 			return -1;
@@ -1157,7 +1136,7 @@ static bool event_uuid(const json_t *data, uint8_t out[16])
 {
 	const json_t *u = json_object_get(data, "uuid");
 
-	return json_is_string(u) && parse_hex(json_string_value(u), out, 16) == 0;
+	return json_is_string(u) && gw_parse_hex_dashed(json_string_value(u), out, 16) == 0;
 }
 
 static bool event_addr(const json_t *data, uint16_t *out)
@@ -1174,8 +1153,6 @@ static void provision_finished(struct gw_api *api, struct gw_api_call *c, const 
 {
 	uint16_t addr;
 	json_t *d;
-	char err[ERR_MAX];
-	const struct gw_reg_node *rn;
 
 	if (strcmp(ev->type, GW_EV_PROV_FAILED) == 0) {
 		const json_t *why = json_object_get(ev->data, "error");
@@ -1199,12 +1176,9 @@ static void provision_finished(struct gw_api *api, struct gw_api_call *c, const 
 				gw_app_changed(api->app);
 			}
 		}
-		rn = gw_registry_node(&api->app->reg, addr);
-		(void)rn;
 	}
 	json_object_set_new(d, "name", json_string(c->name[0] ? c->name : ""));
 	json_object_set(d, "elements", json_object_get(ev->data, "elements"));
-	(void)err;
 	call_answer(c, d, NULL);
 	json_decref(d);
 }

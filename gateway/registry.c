@@ -373,7 +373,7 @@ const struct gw_entity *gw_registry_entity_by_id(const struct gw_registry *r, co
 	return NULL;
 }
 
-static bool parse_uuid(const char *s, uint8_t out[16])
+int gw_parse_hex_dashed(const char *s, uint8_t *out, size_t want)
 {
 	size_t n = 0;
 
@@ -382,16 +382,16 @@ static bool parse_uuid(const char *s, uint8_t out[16])
 
 		if (*s == '-')
 			continue;
-		if (n == 16 || !s[1])
-			return false;
+		if (n == want || !s[1])
+			return -1;
 		hi = json_hex_digit(s[0]);
 		lo = json_hex_digit(s[1]);
 		if (hi < 0 || lo < 0)
-			return false;
+			return -1;
 		out[n++] = (uint8_t)(hi << 4 | lo);
 		s++;
 	}
-	return n == 16;
+	return n == want ? 0 : -1;
 }
 
 const struct gw_reg_node *gw_registry_resolve_node(const struct gw_registry *r, const char *what)
@@ -403,7 +403,7 @@ const struct gw_reg_node *gw_registry_resolve_node(const struct gw_registry *r, 
 
 	if (n)
 		return n;
-	if (parse_uuid(what, uuid))
+	if (gw_parse_hex_dashed(what, uuid, 16) == 0)
 		return gw_registry_node_by_uuid(r, uuid);
 	if (strncmp(what, "0x", 2) == 0) {
 		addr = strtoul(what, &end, 16);

@@ -72,6 +72,10 @@ const struct gw_entity *gw_registry_entity_by_id(const struct gw_registry *r, co
  */
 const struct gw_reg_node *gw_registry_resolve_node(const struct gw_registry *r, const char *what);
 
+/* Exactly want octets of hex digits, dashes anywhere ignored (UUIDs as
+ * users copy them). 0 or -1. */
+int gw_parse_hex_dashed(const char *s, uint8_t *out, size_t want);
+
 /* Is name a valid entity/node/group name (topic-safe)? NULL or why not. */
 const char *gw_registry_name_problem(const char *name);
 

@@ -109,17 +109,6 @@ static void ha_publish(struct fixture *f, const char *topic, const char *payload
 	assert_int_equal(mqtt_conn_publish(f->ha, topic, payload, strlen(payload), 1, false), 0);
 }
 
-/* The last message on topic from index since on, or NULL. */
-static const struct msg *last_on(struct fixture *f, const char *topic, size_t since)
-{
-	const struct msg *found = NULL;
-
-	for (size_t i = since; i < f->n_msgs; i++)
-		if (strcmp(f->msgs[i].topic, topic) == 0)
-			found = &f->msgs[i];
-	return found;
-}
-
 struct wait_msg {
 	struct fixture *f;
 	const char *topic;
@@ -343,7 +332,6 @@ static void test_demo_bootstrap(void **state)
 		assert_string_equal(json_string_value(json_object_get(j, "schema")), "json");
 		assert_string_equal(json_string_value(json_object_get(j, "command_topic")),
 				    "meshgate/stairway/lamp 1/set");
-		assert_true(d->retained || true);
 		json_decref(j);
 		return;
 	}
@@ -416,6 +404,10 @@ static void test_switch_press(void **state)
 
 	assert_int_equal(sim_device_press(device(f, "switch-top"), 0, 1), 0);
 	assert_non_null(wait_for(f, "meshgate/stairway/switch top left/action", "on", since, 5000));
+	/* The stairway's radio loses packets (2% a link, lamp 2 relaying to
+	 * lamp 1): a user whose press got lost presses again. */
+	if (!test_uv_run_until(&f->loop, lamps_are, &w, 5000))
+		assert_int_equal(sim_device_press(device(f, "switch-top"), 0, 1), 0);
 	assert_true(test_uv_run_until(&f->loop, lamps_are, &w, 5000));
 	assert_non_null(wait_for(f, "meshgate/stairway lights", "\"state\":\"ON\"", since, 5000));
 }
@@ -584,7 +576,6 @@ static void test_node_remove(void **state)
 			break;
 	}
 	assert_null(gw_registry_node_by_name(&f->app.reg, "garden light"));
-	assert_null(last_on(f, "meshgate/bridge/nodes", f->n_msgs));
 }
 
 int main(void)
