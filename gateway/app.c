@@ -619,6 +619,14 @@ void gw_app_key_refresh_soon(struct gw_app *app)
 		mesh_timer_start(app->timers, &app->kr_timer, KR_DELAY_MS);
 }
 
+/* The API announced the removal when the node answered; the database
+ * only drops it afterwards, so the views are rebuilt from here. */
+static void app_on_node_removed(void *ctx, uint16_t primary)
+{
+	(void)primary;
+	app_changed(ctx, CHANGED_ALL);
+}
+
 static const struct gw_core_ops app_core_ops = {
 	.prov_event = app_on_prov_event,
 	.configure = app_on_configure,
@@ -629,6 +637,7 @@ static const struct gw_core_ops app_core_ops = {
 	.plan = app_plan,
 	.static_oob = app_static_oob,
 	.key_refresh = app_on_key_refresh,
+	.node_removed = app_on_node_removed,
 };
 
 /* ---- lifetime ------------------------------------------------------------------------ */

@@ -67,6 +67,8 @@ static void core_node_removed(struct gw_core *core, struct netdb_node *n)
 	liveness_forget(core->liveness, unicast);
 	if (netdb_remove_node(core->db, n->uuid, core->node.state.iv_index) == 0)
 		core_save_db(core);
+	if (core->ops && core->ops->node_removed)
+		core->ops->node_removed(core->ctx, unicast);
 }
 
 /* Every Configuration status: what describes itself goes to the

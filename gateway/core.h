@@ -75,6 +75,9 @@ struct gw_core_ops {
 	size_t (*static_oob)(void *ctx, const uint8_t uuid[16], uint8_t out[32]);
 	/* Key refresh progress. Optional. */
 	void (*key_refresh)(void *ctx, const struct gw_key_refresh_report *r);
+	/* A node left the database (it answered Node Reset, or was removed by
+	 * force): views built from the database are stale. Optional. */
+	void (*node_removed)(void *ctx, uint16_t primary);
 };
 
 struct gw_core {

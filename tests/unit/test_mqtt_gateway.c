@@ -135,6 +135,14 @@ static bool msg_arrived(void *ctx)
 	return false;
 }
 
+static const struct msg *last_msg(const struct fixture *f, const char *topic, size_t since)
+{
+	for (size_t i = f->n_msgs; i > since; i--)
+		if (strcmp(f->msgs[i - 1].topic, topic) == 0)
+			return &f->msgs[i - 1];
+	return NULL;
+}
+
 static const struct msg *wait_for(struct fixture *f, const char *topic, const char *contains,
 				  size_t since, unsigned int timeout_ms)
 {
@@ -576,6 +584,12 @@ static void test_node_remove(void **state)
 			break;
 	}
 	assert_null(gw_registry_node_by_name(&f->app.reg, "garden light"));
+	/* The retained node list Home Assistant and dashboards read is the
+	 * one without it. */
+	test_uv_run_until(&f->loop, NULL, NULL, 200);
+	m = last_msg(f, "meshgate/bridge/nodes", since);
+	assert_non_null(m);
+	assert_null(strstr(m->payload, "garden light"));
 }
 
 int main(void)
