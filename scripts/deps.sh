@@ -8,6 +8,8 @@ packages=(
   libssl-dev libjansson-dev libcmocka-dev
   libuv1-dev libyaml-dev
   libpaho-mqtt-dev              # MQTT client (MQTTAsync)
+  libwebsockets-dev             # HTTP/WebSocket server of the dashboard
+  libwebsockets-evlib-uv        # ... running on meshgate's libuv loop
   mosquitto mosquitto-clients   # the real broker in integration tests
   clang-14 libclang-rt-14-dev   # libFuzzer and sanitizers
   bluez                         # btmon decodes our btsnoop captures in tests
