@@ -13,7 +13,11 @@ packages=(
   mosquitto mosquitto-clients   # the real broker in integration tests
   clang-14 libclang-rt-14-dev   # libFuzzer and sanitizers
   bluez                         # btmon decodes our btsnoop captures in tests
+  chromium                      # the real browser of the dashboard tests (Playwright)
 )
+# Node.js and npm drive the browser tests; a machine that has them from
+# elsewhere (nvm, NodeSource) keeps its own.
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do

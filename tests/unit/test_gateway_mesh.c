@@ -17,8 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -33,10 +31,10 @@
 #include "mesh/sim/vctrl.h"
 #include "mesh/sim/world.h"
 #include "mesh/uv_timers.h"
+#include "sim_gateway.h"
 #include "sim_helpers.h"
 #include "uv_helpers.h"
 
-#define CMD_TIMEOUT_MS 300
 #define HB_PERIOD_S 2u
 #define STAIRWAY_GROUP 0xc001u
 
@@ -51,21 +49,7 @@ enum { ADDR_END = 0x0005, ADDR_LAMP_A = 0x0010, ADDR_LAMP_B = 0x0011, ADDR_LAMP_
        ADDR_LAMP_HSL = 0x0014, ADDR_SWITCH = 0x0020, ADDR_SENSOR = 0x0030 };
 
 struct fixture {
-	uv_loop_t loop;
-	struct test_log log;
-	struct sim_scenario sc;
-	struct sim_world *world;
-	struct sim_vctrl *vc;
-	char dir[64];
-	char link[128];
-	char slave[64];
-	char data[128];
-	struct hci_uart uart;
-	struct hci_core core;
-	bool bearer_up;
-	struct mesh_uv_timers timers;
-	struct gw_core gw;
-	bool gw_open;
+	struct sim_gateway g;
 	/* what the core told */
 	struct gw_configure_report configured;
 	bool configure_over;
@@ -106,19 +90,6 @@ static const struct gw_core_ops core_ops = {
 	.configure = on_configure,
 	.liveness = on_liveness,
 };
-
-static void on_bearer_rx(void *ctx, const struct mesh_adv_rx *rx)
-{
-	struct fixture *f = ctx;
-
-	if (f->gw_open)
-		gw_core_bearer_rx(&f->gw, rx);
-}
-
-static void on_bearer_state(void *ctx, bool up)
-{
-	((struct fixture *)ctx)->bearer_up = up;
-}
 
 /* ---- the world ---------------------------------------------------------------- */
 
@@ -209,82 +180,20 @@ static void build_scenario(struct sim_scenario *sc)
 	}
 }
 
-/* The network as meshgate knows it after having provisioned these nodes
- * earlier: the world's keys and device keys, nothing configured. */
-static void prepare_network(struct fixture *f)
-{
-	struct netdb_range range = { 0x7000, 0x7fff };
-	struct netdb *db;
-	char err[256];
-
-	assert_int_equal(netdb_create(&db, "e2e", &range), 0);
-	memcpy(db->net_keys[0].key, net_key, 16);
-	memcpy(db->app_keys[0].key, app_key, 16);
-	for (size_t i = 0; i < f->sc.n_devices; i++) {
-		const struct sim_device_desc *d = &f->sc.devices[i];
-
-		if (d->kind != SIM_DEVICE_NODE)
-			continue;
-		assert_int_equal(netdb_add_node(db, d->uuid, d->keys.address, d->n_elements,
-						d->keys.dev_key, 0),
-				 0);
-	}
-	assert_int_equal(mkdir(f->data, 0700), 0);
-	snprintf(db->dir, sizeof(db->dir), "%s", f->data);
-	if (netdb_save(db, err, sizeof(err)))
-		fail_msg("netdb_save: %s", err);
-	netdb_free(db);
-}
-
-static bool core_ready(void *ctx)
-{
-	struct fixture *f = ctx;
-
-	return f->core.state == HCI_STATE_READY && f->bearer_up;
-}
-
 static int group_setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	struct hci_uart_config ucfg;
-	struct hci_core_config ccfg = { .cmd_timeout_ms = CMD_TIMEOUT_MS };
 	struct gw_core_config gcfg;
-	char why[160], err[512];
 
 	assert_non_null(f);
-	test_log_start(&f->log);
-	assert_int_equal(uv_loop_init(&f->loop), 0);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/meshgate-e2e-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->link, sizeof(f->link), "%s/ttyMESH0", f->dir);
-	snprintf(f->data, sizeof(f->data), "%s/data", f->dir);
-	build_scenario(&f->sc);
-	prepare_network(f);
-
-	assert_int_equal(sim_scenario_check(&f->sc, why, sizeof(why)), 0);
-	assert_int_equal(sim_world_create(&f->world, &f->loop, &f->sc), 0);
-	f->vc = sim_vctrl_of(sim_world_find(f->world, "gateway"));
-	assert_non_null(f->vc);
-	assert_int_equal(sim_vctrl_open_pty(f->vc, f->link, f->slave, sizeof(f->slave)), 0);
-	assert_int_equal(sim_world_start(f->world), 0);
-
-	hci_uart_config_default(&ucfg);
-	ucfg.path = f->link;
-	assert_int_equal(hci_uart_init(&f->uart, &f->loop, &ucfg), 0);
-	assert_int_equal(hci_core_init(&f->core, &f->loop, &f->uart.transport, &ccfg), 0);
-	f->core.bearer.rx = on_bearer_rx;
-	f->core.bearer.state = on_bearer_state;
-	f->core.bearer.ctx = f;
-	assert_int_equal(mesh_uv_timers_init(&f->timers, &f->loop), 0);
+	sim_gateway_init(&f->g, "e2e");
+	build_scenario(&f->g.sc);
+	sim_gateway_build(&f->g, net_key, app_key, NULL);
 	gw_core_config_default(&gcfg);
 	gcfg.auto_configure = false;
 	gcfg.hb_period_s = HB_PERIOD_S;
-	if (gw_core_open(&f->gw, &f->timers.timers, hci_core_bearer(&f->core), f->data, &gcfg,
-			 &core_ops, f, err, sizeof(err)))
-		fail_msg("gw_core_open: %s", err);
-	f->gw_open = true;
-	assert_int_equal(hci_core_start(&f->core), 0);
-	assert_true(test_uv_run_until(&f->loop, core_ready, f, 5000));
+	sim_gateway_open(&f->g, &gcfg, &core_ops, f);
+	sim_gateway_start_radio(&f->g);
 	fx = f;
 	*state = f;
 	return 0;
@@ -293,18 +202,8 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[160];
 
-	f->gw_open = false;
-	gw_core_close(&f->gw);
-	mesh_uv_timers_close(&f->timers);
-	hci_core_close(&f->core);
-	sim_world_destroy(f->world);
-	assert_true(test_uv_loop_close(&f->loop));
-	sim_scenario_free(&f->sc);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
-	test_log_stop(&f->log);
+	sim_gateway_destroy(&f->g);
 	free(f);
 	return 0;
 }
@@ -319,8 +218,8 @@ static bool configure_over(void *ctx)
 static void configure_node(struct fixture *f, uint16_t addr, const struct gw_config_plan *plan)
 {
 	f->configure_over = false;
-	assert_int_equal(gw_core_configure(&f->gw, addr, plan), 0);
-	assert_true(test_uv_run_until(&f->loop, configure_over, f, 30000));
+	assert_int_equal(gw_core_configure(&f->g.gw, addr, plan), 0);
+	assert_true(test_uv_run_until(&f->g.loop, configure_over, f, 30000));
 	if (f->configured.outcome != GW_CONFIGURE_OK)
 		fail_msg("node 0x%04x: %s: %s", addr, gw_configure_step_name(f->configured.step),
 			 f->configured.why);
@@ -328,7 +227,7 @@ static void configure_node(struct fixture *f, uint16_t addr, const struct gw_con
 
 static struct netdb_node *db_node(struct fixture *f, uint16_t addr)
 {
-	struct netdb_node *n = netdb_node_by_address(f->gw.db, addr);
+	struct netdb_node *n = netdb_node_by_address(f->g.gw.db, addr);
 
 	assert_non_null(n);
 	return n;
@@ -343,7 +242,7 @@ static void lamp_plan(struct fixture *f, struct gw_config_plan *plan)
 {
 	uint16_t va;
 
-	gw_core_default_plan(&f->gw, plan);
+	gw_core_default_plan(&f->g.gw, plan);
 	plan->n_subscribe = 2;
 	plan->subscribe[0].address = STAIRWAY_GROUP;
 	plan->subscribe[1].is_label = true;
@@ -360,7 +259,7 @@ static void test_composition_multi_element(void **state)
 {
 	struct fixture *f = *state;
 	struct gw_config_plan plan;
-	const struct sim_device_desc *hsl = &f->sc.devices[sim_scenario_find(&f->sc, "lamp-hsl")];
+	const struct sim_device_desc *hsl = &f->g.sc.devices[sim_scenario_find(&f->g.sc, "lamp-hsl")];
 	struct netdb_node *n;
 
 	lamp_plan(f, &plan);
@@ -382,7 +281,7 @@ static void test_composition_multi_element(void **state)
 	assert_true(n->config_complete);
 
 	/* a switch with a vendor model and locations */
-	gw_core_default_plan(&f->gw, &plan);
+	gw_core_default_plan(&f->g.gw, &plan);
 	configure_node(f, ADDR_SWITCH, &plan);
 	n = db_node(f, ADDR_SWITCH);
 	assert_int_equal(n->elements[0].location, 0x010d);
@@ -415,7 +314,7 @@ static void test_configure_records_statuses(void **state)
 	assert_true(m->subscribe[1].is_label);
 	assert_memory_equal(m->subscribe[1].label, stairway_label, 16);
 	assert_true(m->has_publish);
-	assert_int_equal(m->publish.address.address, gw_node_address(&f->gw.node));
+	assert_int_equal(m->publish.address.address, gw_node_address(&f->g.gw.node));
 	assert_int_equal(db_model(f, ADDR_LAMP_A, 0x0000)->n_bind, 0);
 	/* a setup server is bound but not subscribed */
 	assert_int_equal(db_model(f, ADDR_LAMP_A, 0x1301)->n_bind, 1);
@@ -428,7 +327,7 @@ static void test_configure_records_statuses(void **state)
 	configure_node(f, ADDR_LAMP_A, &plan);
 	assert_int_equal(f->configured.requests, 0);
 
-	assert_int_equal(netdb_open(&reloaded, f->data, err, sizeof(err)), 0);
+	assert_int_equal(netdb_open(&reloaded, f->g.data, err, sizeof(err)), 0);
 	m = gw_cfg_find_model(netdb_node_by_address(reloaded, ADDR_LAMP_A), ADDR_LAMP_A,
 			      mesh_model_id_sig(0x1300));
 	assert_non_null(m);
@@ -448,7 +347,7 @@ static bool all_lamps(void *ctx)
 	static const uint16_t lamps[] = { ADDR_LAMP_A, ADDR_LAMP_B, ADDR_LAMP_CTL, ADDR_LAMP_HSL };
 
 	for (size_t i = 0; i < 4; i++) {
-		const struct gw_elem_state *st = gw_state_cache_get(w->f->gw.cache, lamps[i]);
+		const struct gw_elem_state *st = gw_state_cache_get(w->f->g.gw.cache, lamps[i]);
 
 		if (!st || !(st->known & GW_STATE_ONOFF) || st->onoff != w->want)
 			return false;
@@ -469,7 +368,7 @@ static void test_switch_press_reaches_lamps(void **state)
 	configure_node(f, ADDR_LAMP_B, &plan);
 	configure_node(f, ADDR_LAMP_CTL, &plan);
 
-	gw_core_default_plan(&f->gw, &plan);
+	gw_core_default_plan(&f->g.gw, &plan);
 	plan.has_publish[0] = true;
 	plan.publish[0].address = STAIRWAY_GROUP;
 	plan.has_publish[1] = true;
@@ -480,18 +379,18 @@ static void test_switch_press_reaches_lamps(void **state)
 	assert_true(db_model(f, ADDR_SWITCH, 0x1001)->has_publish);
 	assert_int_equal(db_model(f, ADDR_SWITCH, 0x1001)->publish.address.address, STAIRWAY_GROUP);
 
-	assert_int_equal(sim_device_press(sim_world_find(f->world, "switch"), 0, 1), 0);
-	assert_true(test_uv_run_until(&f->loop, all_lamps, &want, 5000));
+	assert_int_equal(sim_device_press(sim_world_find(f->g.world, "switch"), 0, 1), 0);
+	assert_true(test_uv_run_until(&f->g.loop, all_lamps, &want, 5000));
 
 	want.want = 0;
-	assert_int_equal(sim_device_press(sim_world_find(f->world, "switch"), 1, 0), 0);
-	assert_true(test_uv_run_until(&f->loop, all_lamps, &want, 5000));
+	assert_int_equal(sim_device_press(sim_world_find(f->g.world, "switch"), 1, 0), 0);
+	assert_true(test_uv_run_until(&f->g.loop, all_lamps, &want, 5000));
 }
 
 static bool sensor_read(void *ctx)
 {
 	struct fixture *f = ctx;
-	const struct gw_elem_state *st = gw_state_cache_get(f->gw.cache, ADDR_SENSOR);
+	const struct gw_elem_state *st = gw_state_cache_get(f->g.gw.cache, ADDR_SENSOR);
 
 	return st && (st->known & GW_STATE_SENSOR) && st->n_sensors == 2;
 }
@@ -503,11 +402,11 @@ static void test_sensor_values(void **state)
 	struct gw_config_plan plan;
 	const struct gw_elem_state *st;
 
-	gw_core_default_plan(&f->gw, &plan);
+	gw_core_default_plan(&f->g.gw, &plan);
 	plan.sensor_pub_period = (uint8_t)(1u << 6 | 1u);  /* 1 x 1 s */
 	configure_node(f, ADDR_SENSOR, &plan);
-	assert_true(test_uv_run_until(&f->loop, sensor_read, f, 5000));
-	st = gw_state_cache_get(f->gw.cache, ADDR_SENSOR);
+	assert_true(test_uv_run_until(&f->g.loop, sensor_read, f, 5000));
+	st = gw_state_cache_get(f->g.gw.cache, ADDR_SENSOR);
 	assert_int_equal(st->sensors[0].prop, 0x004f);
 	assert_true(st->sensors[0].value.known);
 	assert_string_equal(st->sensors[0].value.unit, "°C");
@@ -522,7 +421,7 @@ static bool chain_heard(void *ctx)
 	struct fixture *f = ctx;
 
 	for (uint16_t a = 1; a <= ADDR_END; a++) {
-		const struct liveness_node *n = liveness_find(f->gw.liveness, a);
+		const struct liveness_node *n = liveness_find(f->g.gw.liveness, a);
 
 		if (!n || n->count < 2)
 			return false;
@@ -537,12 +436,12 @@ static void test_heartbeat_hops(void **state)
 	struct fixture *f = *state;
 	struct gw_config_plan plan;
 
-	gw_core_default_plan(&f->gw, &plan);
+	gw_core_default_plan(&f->g.gw, &plan);
 	for (uint16_t a = 1; a <= ADDR_END; a++)
 		configure_node(f, a, &plan);
-	assert_true(test_uv_run_until(&f->loop, chain_heard, f, 15000));
+	assert_true(test_uv_run_until(&f->g.loop, chain_heard, f, 15000));
 	for (uint16_t a = 1; a <= ADDR_END; a++) {
-		const struct liveness_node *n = liveness_find(f->gw.liveness, a);
+		const struct liveness_node *n = liveness_find(f->g.gw.liveness, a);
 
 		assert_int_equal(n->hops, a);
 		assert_int_equal(n->min_hops, a);
@@ -550,9 +449,9 @@ static void test_heartbeat_hops(void **state)
 		assert_int_equal(n->state, LIVENESS_ONLINE);
 	}
 	/* relays report the relay feature, the end node none */
-	assert_int_equal(liveness_find(f->gw.liveness, 2)->features & MESH_FEAT_RELAY,
+	assert_int_equal(liveness_find(f->g.gw.liveness, 2)->features & MESH_FEAT_RELAY,
 			 MESH_FEAT_RELAY);
-	assert_int_equal(liveness_find(f->gw.liveness, ADDR_END)->features & MESH_FEAT_RELAY, 0);
+	assert_int_equal(liveness_find(f->g.gw.liveness, ADDR_END)->features & MESH_FEAT_RELAY, 0);
 }
 
 static bool went_offline(void *ctx)
@@ -570,19 +469,19 @@ static bool came_back(void *ctx)
 static void test_liveness_offline_online(void **state)
 {
 	struct fixture *f = *state;
-	struct sim_device *end = sim_world_find(f->world, "end");
+	struct sim_device *end = sim_world_find(f->g.world, "end");
 	uint64_t t0;
 
 	f->watch_addr = ADDR_END;
 	f->offline_events = f->online_events = 0;
-	sim_world_set_on_air(f->world, end, false);
-	t0 = uv_now(&f->loop);
-	assert_true(test_uv_run_until(&f->loop, went_offline, f, 3 * HB_PERIOD_S * 1000 + 3000));
-	assert_true(uv_now(&f->loop) - t0 >= 2 * HB_PERIOD_S * 1000);
-	assert_int_equal(liveness_find(f->gw.liveness, ADDR_END)->state, LIVENESS_OFFLINE);
-	sim_world_set_on_air(f->world, end, true);
-	assert_true(test_uv_run_until(&f->loop, came_back, f, 3 * HB_PERIOD_S * 1000));
-	assert_int_equal(liveness_find(f->gw.liveness, ADDR_END)->state, LIVENESS_ONLINE);
+	sim_world_set_on_air(f->g.world, end, false);
+	t0 = uv_now(&f->g.loop);
+	assert_true(test_uv_run_until(&f->g.loop, went_offline, f, 3 * HB_PERIOD_S * 1000 + 3000));
+	assert_true(uv_now(&f->g.loop) - t0 >= 2 * HB_PERIOD_S * 1000);
+	assert_int_equal(liveness_find(f->g.gw.liveness, ADDR_END)->state, LIVENESS_OFFLINE);
+	sim_world_set_on_air(f->g.world, end, true);
+	assert_true(test_uv_run_until(&f->g.loop, came_back, f, 3 * HB_PERIOD_S * 1000));
+	assert_int_equal(liveness_find(f->g.gw.liveness, ADDR_END)->state, LIVENESS_ONLINE);
 }
 
 static void record_event(void *ctx, enum mesh_acked_event ev, uint16_t src,
@@ -615,10 +514,10 @@ static void test_late_status_applied(void **state)
 	n->has_ids = false;
 	n->cid = 0;
 	f->n_events = 0;
-	mesh_cfg_cli_set_timing(f->gw.cfg_cli, 20, 0, true);
-	assert_int_equal(gw_core_cfg_send(&f->gw, ADDR_END, &req, record_event, f), 0);
-	assert_true(test_uv_run_until(&f->loop, late_seen, f, 10000));
-	mesh_cfg_cli_set_timing(f->gw.cfg_cli, 0, 0, false);
+	mesh_cfg_cli_set_timing(f->g.gw.cfg_cli, 20, 0, true);
+	assert_int_equal(gw_core_cfg_send(&f->g.gw, ADDR_END, &req, record_event, f), 0);
+	assert_true(test_uv_run_until(&f->g.loop, late_seen, f, 10000));
+	mesh_cfg_cli_set_timing(f->g.gw.cfg_cli, 0, 0, false);
 	assert_int_equal(f->events[0], MESH_ACKED_TIMEOUT);
 	assert_int_equal(f->events[1], MESH_ACKED_LATE);
 	n = db_node(f, ADDR_END);
@@ -630,8 +529,8 @@ static bool lamp_b_gone(void *ctx)
 {
 	struct fixture *f = ctx;
 
-	return netdb_node_by_address(f->gw.db, ADDR_LAMP_B) == NULL &&
-	       sim_world_find(f->world, "lamp-b")->stack == NULL;
+	return netdb_node_by_address(f->g.gw.db, ADDR_LAMP_B) == NULL &&
+	       sim_world_find(f->g.world, "lamp-b")->stack == NULL;
 }
 
 /* Node Reset: the node answers, forgets its keys (meshsim makes it an
@@ -641,15 +540,15 @@ static void test_node_reset_removes_node(void **state)
 {
 	struct fixture *f = *state;
 	struct mesh_cfg_msg req = { .opcode = MESH_OP_CFG_NODE_RESET };
-	size_t before = f->gw.db->n_nodes;
+	size_t before = f->g.gw.db->n_nodes;
 
-	assert_int_equal(gw_core_cfg_send(&f->gw, ADDR_LAMP_B, &req, NULL, NULL), 0);
-	assert_true(test_uv_run_until(&f->loop, lamp_b_gone, f, 10000));
-	assert_int_equal(f->gw.db->n_nodes, before - 1);
-	assert_int_equal(f->gw.db->n_exclusions, 1);
-	assert_int_equal(f->gw.db->exclusions[0].addresses[0], ADDR_LAMP_B);
-	assert_null(gw_state_cache_get(f->gw.cache, ADDR_LAMP_B));
-	assert_null(liveness_find(f->gw.liveness, ADDR_LAMP_B));
+	assert_int_equal(gw_core_cfg_send(&f->g.gw, ADDR_LAMP_B, &req, NULL, NULL), 0);
+	assert_true(test_uv_run_until(&f->g.loop, lamp_b_gone, f, 10000));
+	assert_int_equal(f->g.gw.db->n_nodes, before - 1);
+	assert_int_equal(f->g.gw.db->n_exclusions, 1);
+	assert_int_equal(f->g.gw.db->exclusions[0].addresses[0], ADDR_LAMP_B);
+	assert_null(gw_state_cache_get(f->g.gw.cache, ADDR_LAMP_B));
+	assert_null(liveness_find(f->g.gw.liveness, ADDR_LAMP_B));
 }
 
 /* ---- control ---------------------------------------------------------------------- */
@@ -684,15 +583,15 @@ static void control(struct fixture *f, uint16_t dst, struct mesh_model_msg *msg)
 	struct control_wait w = { .f = f };
 	uint32_t want = mesh_model_status_opcode(msg->opcode);
 
-	assert_int_equal(gw_core_model_send(&f->gw, dst, NULL, msg, control_done, &w), 0);
-	assert_true(test_uv_run_until(&f->loop, control_over, &w, 10000));
+	assert_int_equal(gw_core_model_send(&f->g.gw, dst, NULL, msg, control_done, &w), 0);
+	assert_true(test_uv_run_until(&f->g.loop, control_over, &w, 10000));
 	assert_int_equal(w.event, MESH_ACKED_STATUS);
 	assert_int_equal(w.status_opcode, want);
 }
 
 static const struct gw_elem_state *cached(struct fixture *f, uint16_t addr)
 {
-	const struct gw_elem_state *st = gw_state_cache_get(f->gw.cache, addr);
+	const struct gw_elem_state *st = gw_state_cache_get(f->g.gw.cache, addr);
 
 	assert_non_null(st);
 	return st;
@@ -765,7 +664,7 @@ static bool all_lightness(void *ctx)
 	static const uint16_t lamps[] = { ADDR_LAMP_A, ADDR_LAMP_B, ADDR_LAMP_CTL, ADDR_LAMP_HSL };
 
 	for (size_t i = 0; i < 4; i++) {
-		const struct gw_elem_state *st = gw_state_cache_get(w->f->gw.cache, lamps[i]);
+		const struct gw_elem_state *st = gw_state_cache_get(w->f->g.gw.cache, lamps[i]);
 
 		if (!st || !(st->known & GW_STATE_LIGHTNESS) || st->lightness != w->want)
 			return false;
@@ -786,16 +685,16 @@ static void test_control_group(void **state)
 	memset(&m, 0, sizeof(m));
 	m.opcode = MESH_OP_GEN_ONOFF_SET;
 	m.onoff = 1;
-	assert_int_equal(gw_core_model_send(&f->gw, STAIRWAY_GROUP, NULL, &m, NULL, NULL), 0);
+	assert_int_equal(gw_core_model_send(&f->g.gw, STAIRWAY_GROUP, NULL, &m, NULL, NULL), 0);
 	assert_int_equal(m.opcode, MESH_OP_GEN_ONOFF_SET_UNACK);
-	assert_true(test_uv_run_until(&f->loop, all_lamps, &on, 5000));
+	assert_true(test_uv_run_until(&f->g.loop, all_lamps, &on, 5000));
 
 	memset(&m, 0, sizeof(m));
 	m.opcode = MESH_OP_LIGHTNESS_SET;
 	m.lightness = 0x3000;
 	assert_int_equal(mesh_virtual_address(stairway_label, &va), 0);
-	assert_int_equal(gw_core_model_send(&f->gw, va, stairway_label, &m, NULL, NULL), 0);
-	assert_true(test_uv_run_until(&f->loop, all_lightness, &lw, 5000));
+	assert_int_equal(gw_core_model_send(&f->g.gw, va, stairway_label, &m, NULL, NULL), 0);
+	assert_true(test_uv_run_until(&f->g.loop, all_lightness, &lw, 5000));
 }
 
 int main(void)

@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -35,10 +34,10 @@
 #include "mesh/sim/vctrl.h"
 #include "mesh/sim/world.h"
 #include "mesh/uv_timers.h"
+#include "sim_gateway.h"
 #include "sim_helpers.h"
 #include "uv_helpers.h"
 
-#define CMD_TIMEOUT_MS 300
 
 static const uint8_t net_key[16] = { 0x7d, 0xd7, 0x36, 0x4c, 0xd8, 0x42, 0xad, 0x18,
 				     0xc1, 0x7c, 0x2b, 0x82, 0x0c, 0x84, 0xc3, 0xd6 };
@@ -50,21 +49,7 @@ static const uint16_t lamps[] = { ADDR_LAMP_1, ADDR_LAMP_2, ADDR_LAMP_3 };
 static const char *const lamp_names[] = { "lamp-1", "lamp-2", "lamp-3" };
 
 struct fixture {
-	uv_loop_t loop;
-	struct test_log log;
-	struct sim_scenario sc;
-	struct sim_world *world;
-	struct sim_vctrl *vc;
-	char dir[64];
-	char link[128];
-	char slave[64];
-	char data[128];
-	struct hci_uart uart;
-	struct hci_core core;
-	bool bearer_up;
-	struct mesh_uv_timers timers;
-	struct gw_core gw;
-	bool gw_open;
+	struct sim_gateway g;
 	struct gw_configure_report configured;
 	bool configure_over;
 	/* the refresh */
@@ -98,14 +83,14 @@ static int kr_send(void *ctx, uint16_t dst, const struct mesh_cfg_msg *req,
 {
 	struct fixture *f = ctx;
 
-	return gw_core_cfg_send(&f->gw, dst, req, done, done_ctx);
+	return gw_core_cfg_send(&f->g.gw, dst, req, done, done_ctx);
 }
 
 static int kr_save(void *ctx)
 {
 	struct fixture *f = ctx;
 	char err[512];
-	int rc = netdb_save(f->gw.db, err, sizeof(err));
+	int rc = netdb_save(f->g.gw.db, err, sizeof(err));
 
 	if (rc)
 		print_error("netdb_save: %s\n", err);
@@ -117,14 +102,14 @@ static int kr_local_keys(void *ctx, uint16_t net_idx, const uint8_t new_net_key[
 {
 	struct fixture *f = ctx;
 
-	return gw_node_key_refresh(&f->gw.node, net_idx, new_net_key, n_app, app_idx, new_app_keys);
+	return gw_node_key_refresh(&f->g.gw.node, net_idx, new_net_key, n_app, app_idx, new_app_keys);
 }
 
 static int kr_local_phase(void *ctx, uint16_t net_idx, uint8_t transition)
 {
 	struct fixture *f = ctx;
 
-	return gw_node_kr_phase(&f->gw.node, net_idx, transition);
+	return gw_node_kr_phase(&f->g.gw.node, net_idx, transition);
 }
 
 static void kr_progress(void *ctx, const struct gw_key_refresh_report *r)
@@ -158,19 +143,6 @@ static const struct gw_key_refresh_ops kr_ops = {
 	.local_phase = kr_local_phase,
 	.progress = kr_progress,
 };
-
-static void on_bearer_rx(void *ctx, const struct mesh_adv_rx *rx)
-{
-	struct fixture *f = ctx;
-
-	if (f->gw_open)
-		gw_core_bearer_rx(&f->gw, rx);
-}
-
-static void on_bearer_state(void *ctx, bool up)
-{
-	((struct fixture *)ctx)->bearer_up = up;
-}
 
 static void on_sim_access(void *ctx, const struct sim_device *d, const struct mesh_access_msg *meta,
 			  const uint8_t *payload, size_t len)
@@ -225,103 +197,38 @@ static void build_scenario(struct sim_scenario *sc)
 	assert_non_null(sim_scenario_add_link(sc, "gateway", "removed", 0, -55));
 }
 
-/* meshgate provisioned these nodes earlier: the world's keys, nothing configured. */
-static void prepare_network(struct fixture *f)
-{
-	struct netdb_range range = { 0x7000, 0x7fff };
-	struct netdb *db;
-	char err[256];
-
-	assert_int_equal(netdb_create(&db, "kr-e2e", &range), 0);
-	memcpy(db->net_keys[0].key, net_key, 16);
-	memcpy(db->app_keys[0].key, app_key, 16);
-	for (size_t i = 0; i < f->sc.n_devices; i++) {
-		const struct sim_device_desc *d = &f->sc.devices[i];
-
-		if (d->kind != SIM_DEVICE_NODE)
-			continue;
-		assert_int_equal(netdb_add_node(db, d->uuid, d->keys.address, d->n_elements,
-						d->keys.dev_key, 0),
-				 0);
-	}
-	assert_int_equal(mkdir(f->data, 0700), 0);
-	snprintf(db->dir, sizeof(db->dir), "%s", f->data);
-	if (netdb_save(db, err, sizeof(err)))
-		fail_msg("netdb_save: %s", err);
-	netdb_free(db);
-}
-
-static bool core_ready(void *ctx)
-{
-	struct fixture *f = ctx;
-
-	return f->core.state == HCI_STATE_READY && f->bearer_up;
-}
-
 static void gateway_open(struct fixture *f)
 {
 	struct gw_core_config gcfg;
-	char err[512];
 
 	gw_core_config_default(&gcfg);
 	gcfg.auto_configure = false;
 	gcfg.request_timeout_ms = 1000;
-	if (gw_core_open(&f->gw, &f->timers.timers, hci_core_bearer(&f->core), f->data, &gcfg,
-			 &core_ops, f, err, sizeof(err)))
-		fail_msg("gw_core_open: %s", err);
-	f->gw_open = true;
-	assert_int_equal(gw_key_refresh_create(&f->kr, f->gw.db, &f->timers.timers, &kr_ops, f), 0);
+	sim_gateway_open(&f->g, &gcfg, &core_ops, f);
+	assert_int_equal(gw_key_refresh_create(&f->kr, f->g.gw.db, &f->g.timers.timers, &kr_ops, f), 0);
 }
 
 /* As the daemon stops: the core first (its configuration client cancels
  * what is on the air), then the refresh. */
 static void gateway_close(struct fixture *f)
 {
-	f->gw_open = false;
-	gw_core_close(&f->gw);
+	sim_gateway_close(&f->g);
 	gw_key_refresh_destroy(f->kr);
 	f->kr = NULL;
 }
 
 static int group_setup(void **state)
 {
-	static const struct sim_world_observer obs = { .on_access_rx = on_sim_access };
-	struct sim_world_observer o = obs;
 	struct fixture *f = calloc(1, sizeof(*f));
-	struct hci_uart_config ucfg;
-	struct hci_core_config ccfg = { .cmd_timeout_ms = CMD_TIMEOUT_MS };
-	char why[160];
+	struct sim_world_observer obs = { .on_access_rx = on_sim_access };
 
 	assert_non_null(f);
-	test_log_start(&f->log);
-	assert_int_equal(uv_loop_init(&f->loop), 0);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/meshgate-kr-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->link, sizeof(f->link), "%s/ttyMESH0", f->dir);
-	snprintf(f->data, sizeof(f->data), "%s/data", f->dir);
-	build_scenario(&f->sc);
-	prepare_network(f);
-
-	assert_int_equal(sim_scenario_check(&f->sc, why, sizeof(why)), 0);
-	assert_int_equal(sim_world_create(&f->world, &f->loop, &f->sc), 0);
-	o.ctx = f;
-	sim_world_set_observer(f->world, &o);
-	f->vc = sim_vctrl_of(sim_world_find(f->world, "gateway"));
-	assert_non_null(f->vc);
-	assert_int_equal(sim_vctrl_open_pty(f->vc, f->link, f->slave, sizeof(f->slave)), 0);
-	assert_int_equal(sim_world_start(f->world), 0);
-
-	hci_uart_config_default(&ucfg);
-	ucfg.path = f->link;
-	assert_int_equal(hci_uart_init(&f->uart, &f->loop, &ucfg), 0);
-	assert_int_equal(hci_core_init(&f->core, &f->loop, &f->uart.transport, &ccfg), 0);
-	f->core.bearer.rx = on_bearer_rx;
-	f->core.bearer.state = on_bearer_state;
-	f->core.bearer.ctx = f;
-	assert_int_equal(mesh_uv_timers_init(&f->timers, &f->loop), 0);
+	sim_gateway_init(&f->g, "kr");
+	build_scenario(&f->g.sc);
+	obs.ctx = f;
+	sim_gateway_build(&f->g, net_key, app_key, &obs);
 	gateway_open(f);
-	assert_int_equal(hci_core_start(&f->core), 0);
-	assert_true(test_uv_run_until(&f->loop, core_ready, f, 5000));
+	sim_gateway_start_radio(&f->g);
 	*state = f;
 	return 0;
 }
@@ -329,19 +236,11 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[160];
 
-	if (f->gw_open)
+	if (f->g.gw_open)
 		gateway_close(f);
 	gw_key_refresh_destroy(f->kr);
-	mesh_uv_timers_close(&f->timers);
-	hci_core_close(&f->core);
-	sim_world_destroy(f->world);
-	assert_true(test_uv_loop_close(&f->loop));
-	sim_scenario_free(&f->sc);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
-	test_log_stop(&f->log);
+	sim_gateway_destroy(&f->g);
 	free(f);
 	return 0;
 }
@@ -360,8 +259,8 @@ static void configure_lamp(struct fixture *f, uint16_t addr)
 
 	gw_config_plan_default(&plan);
 	f->configure_over = false;
-	assert_int_equal(gw_core_configure(&f->gw, addr, &plan), 0);
-	assert_true(test_uv_run_until(&f->loop, configure_over, f, 10000));
+	assert_int_equal(gw_core_configure(&f->g.gw, addr, &plan), 0);
+	assert_true(test_uv_run_until(&f->g.loop, configure_over, f, 10000));
 	if (f->configured.outcome != GW_CONFIGURE_OK)
 		fail_msg("node 0x%04x: %s: %s", addr, gw_configure_step_name(f->configured.step),
 			 f->configured.why);
@@ -399,10 +298,10 @@ static uint8_t lamp_onoff(struct fixture *f, uint16_t addr, int set)
 	memset(&m, 0, sizeof(m));
 	m.opcode = set < 0 ? MESH_OP_GEN_ONOFF_GET : MESH_OP_GEN_ONOFF_SET;
 	m.onoff = set > 0;
-	assert_int_equal(gw_core_model_send(&f->gw, addr, NULL, &m, control_done, &w), 0);
-	assert_true(test_uv_run_until(&f->loop, control_over, &w, 10000));
+	assert_int_equal(gw_core_model_send(&f->g.gw, addr, NULL, &m, control_done, &w), 0);
+	assert_true(test_uv_run_until(&f->g.loop, control_over, &w, 10000));
 	assert_int_equal(w.event, MESH_ACKED_STATUS);
-	st = gw_state_cache_get(f->gw.cache, addr);
+	st = gw_state_cache_get(f->g.gw.cache, addr);
 	assert_non_null(st);
 	assert_true(st->known & GW_STATE_ONOFF);
 	return st->onoff;
@@ -413,10 +312,10 @@ static void removed_node_switches_on(struct fixture *f, uint8_t tid)
 {
 	const uint8_t set_unack[] = { 0x82, 0x03, 0x01, tid };
 
-	assert_int_equal(sim_device_send_access(sim_world_find(f->world, "removed"), ADDR_LAMP_1,
+	assert_int_equal(sim_device_send_access(sim_world_find(f->g.world, "removed"), ADDR_LAMP_1,
 						MESH_STACK_TTL_DEFAULT, set_unack, sizeof(set_unack)),
 			 0);
-	test_uv_run_until(&f->loop, NULL, NULL, 500);
+	test_uv_run_until(&f->g.loop, NULL, NULL, 500);
 }
 
 static bool kr_over(void *ctx)
@@ -450,7 +349,7 @@ static void test_refresh_locks_out_removed_node(void **state)
 {
 	struct fixture *f = *state;
 	const struct sim_device_desc *removed =
-		&f->sc.devices[sim_scenario_find(&f->sc, "removed")];
+		&f->g.sc.devices[sim_scenario_find(&f->g.sc, "removed")];
 	const struct netdb_net_key *nk;
 	uint8_t new_net[16], new_app[16];
 	unsigned int heard;
@@ -467,24 +366,24 @@ static void test_refresh_locks_out_removed_node(void **state)
 	assert_int_equal(lamp_onoff(f, ADDR_LAMP_1, 0), 0);
 
 	/* The user removes it; it keeps its keys. */
-	gw_node_device_removed(&f->gw.node, ADDR_REMOVED, 1);
-	assert_int_equal(netdb_remove_node(f->gw.db, removed->uuid, f->gw.node.state.iv_index), 0);
+	gw_node_device_removed(&f->g.gw.node, ADDR_REMOVED, 1);
+	assert_int_equal(netdb_remove_node(f->g.gw.db, removed->uuid, f->g.gw.node.state.iv_index), 0);
 	assert_int_equal(kr_save(f), 0);
 
 	/* The refresh, with a restart of meshgate in phase 2. */
 	assert_int_equal(gw_key_refresh_start(f->kr, 0), 0);
-	assert_true(test_uv_run_until(&f->loop, kr_phase2, f, 10000));
+	assert_true(test_uv_run_until(&f->g.loop, kr_phase2, f, 10000));
 	assert_false(f->kr_over);
 	gateway_close(f);
 	assert_true(f->kr_over);
 	assert_int_equal(f->kr_last.event, GW_KEY_REFRESH_CANCELED);
 	f->kr_over = false;
 	gateway_open(f);
-	nk = netdb_net_key(f->gw.db, 0);
+	nk = netdb_net_key(f->g.gw.db, 0);
 	assert_int_equal(nk->phase, 2);
-	assert_true(mesh_subnet_tx_new(mesh_subnet_find(&f->gw.node.stack.net.subnets, 0)));
+	assert_true(mesh_subnet_tx_new(mesh_subnet_find(&f->g.gw.node.stack.net.subnets, 0)));
 	assert_int_equal(gw_key_refresh_resume(f->kr), 1);
-	assert_true(test_uv_run_until(&f->loop, kr_over, f, 15000));
+	assert_true(test_uv_run_until(&f->g.loop, kr_over, f, 15000));
 	if (f->kr_last.event != GW_KEY_REFRESH_DONE)
 		fail_msg("refresh: %s: %s", gw_key_refresh_event_name(f->kr_last.event),
 			 f->kr_last.why);
@@ -492,17 +391,17 @@ static void test_refresh_locks_out_removed_node(void **state)
 	assert_int_equal(f->kr_last.n_cut_off + f->kr_last.n_unconfirmed, 0);
 
 	/* Only the new keys, everywhere but on the removed node. */
-	nk = netdb_net_key(f->gw.db, 0);
+	nk = netdb_net_key(f->g.gw.db, 0);
 	assert_int_equal(nk->phase, 0);
 	assert_false(nk->has_old_key);
 	assert_memory_not_equal(nk->key, net_key, 16);
 	memcpy(new_net, nk->key, 16);
-	memcpy(new_app, netdb_app_key(f->gw.db, 0)->key, 16);
+	memcpy(new_app, netdb_app_key(f->g.gw.db, 0)->key, 16);
 	assert_memory_not_equal(new_app, app_key, 16);
-	check_stack_keys(&f->gw.node.stack, new_net, new_app);
+	check_stack_keys(&f->g.gw.node.stack, new_net, new_app);
 	for (size_t i = 0; i < 3; i++)
-		check_stack_keys(sim_world_find(f->world, lamp_names[i])->stack, new_net, new_app);
-	check_stack_keys(sim_world_find(f->world, "removed")->stack, net_key, app_key);
+		check_stack_keys(sim_world_find(f->g.world, lamp_names[i])->stack, new_net, new_app);
+	check_stack_keys(sim_world_find(f->g.world, "removed")->stack, net_key, app_key);
 
 	/* meshgate reaches every lamp with them. */
 	for (size_t i = 0; i < 3; i++)
