@@ -34,6 +34,7 @@
 
 #include "config/gateway_config.h"
 #include "config/yaml_doc.h"
+#include "mesh/bytes.h"
 #include "mesh/err.h"
 #include "mesh/util.h"
 
@@ -704,7 +705,7 @@ static int load_server(struct loader *ld, const yaml_node_t *n, const char *path
 		if (!hend || hend == h + 1)
 			return ydoc_fail(&ld->y, n, path, "an IPv6 address needs its closing ']'");
 		for (const char *c = h + 1; c < hend; c++)
-			if (!(ydoc_hexval(*c) >= 0 || *c == ':' || *c == '.'))
+			if (!(mesh_hex_digit(*c) >= 0 || *c == ':' || *c == '.'))
 				return ydoc_fail(&ld->y, n, path, "not an IPv6 address in [...]");
 		hend++;
 	} else {
@@ -1510,7 +1511,7 @@ static bool parse_static_oob(const char *s, struct gw_config_node *nd)
 	if (digits != 32 && digits != 64)
 		return false;
 	for (size_t i = 0; i < digits; i++) {
-		int h = ydoc_hexval(s[i]);
+		int h = mesh_hex_digit(s[i]);
 
 		if (h < 0) {
 			OPENSSL_cleanse(v, sizeof(v));

@@ -22,6 +22,7 @@
 
 #include "config/scenario.h"
 #include "config/yaml_doc.h"
+#include "mesh/bytes.h"
 #include "mesh/err.h"
 #include "mesh/sensor_msg.h"
 #include "mesh/util.h"
@@ -839,7 +840,7 @@ static int get_static_oob(struct loader *ld, const yaml_node_t *n, const char *p
 	if (!ydoc_is_text(n) || ydoc_is_null(n))
 		goto bad;
 	for (s = ydoc_scalar(n); *s; s++) {
-		int h = ydoc_hexval(*s);
+		int h = mesh_hex_digit(*s);
 
 		if (h < 0 || digits == 2 * SIM_STATIC_OOB_MAX)
 			goto bad;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "config/yaml_doc.h"
+#include "mesh/bytes.h"
 #include "mesh/err.h"
 
 /* Scalars longer than this are shortened in messages. */
@@ -345,17 +346,6 @@ const yaml_node_t *ydoc_require(struct ydoc *y, const yaml_node_t *map, const ch
 
 /* ---- scalars ----------------------------------------------------------- */
 
-int ydoc_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 bool ydoc_parse_u64(const char *s, uint64_t *out)
 {
 	int base = 10;
@@ -368,7 +358,7 @@ bool ydoc_parse_u64(const char *s, uint64_t *out)
 	if (!*s)
 		return false;
 	for (const char *c = s; *c; c++)
-		if (!(*c >= '0' && *c <= '9') && !(base == 16 && ydoc_hexval(*c) >= 0))
+		if (!(*c >= '0' && *c <= '9') && !(base == 16 && mesh_hex_digit(*c) >= 0))
 			return false;
 	errno = 0;
 	*out = strtoull(s, &end, base);
@@ -475,7 +465,7 @@ static bool parse_hex16(const char *s, bool dashes, uint8_t out[16])
 	uint8_t v[16];
 
 	for (; *s; s++) {
-		int h = ydoc_hexval(*s);
+		int h = mesh_hex_digit(*s);
 
 		if (*s == '-' && dashes)
 			continue;

@@ -111,7 +111,6 @@ const yaml_node_t *ydoc_require(struct ydoc *y, const yaml_node_t *map, const ch
 
 /* ---- scalars ----------------------------------------------------------- */
 
-int ydoc_hexval(char c);
 /* Decimal or 0x-prefixed hex, no sign, no spaces. */
 bool ydoc_parse_u64(const char *s, uint64_t *out);
 

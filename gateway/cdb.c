@@ -43,6 +43,7 @@
 #include <openssl/rand.h>
 
 #include "mesh/addr.h"
+#include "mesh/bytes.h"
 #include "mesh/crypto.h"
 #include "json_path.h"
 #include "netdb.h"
@@ -128,24 +129,13 @@ static const char *shown(const json_t *v, char buf[QUOTE_BUF])
 
 /* --- hexadecimal --------------------------------------------------------- */
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Exactly 2*n hexadecimal digits into n octets. */
 static bool hex_octets(const char *s, size_t len, uint8_t *out, size_t n)
 {
 	if (len != 2 * n)
 		return false;
 	for (size_t i = 0; i < n; i++) {
-		int hi = hex_digit(s[2 * i]), lo = hex_digit(s[2 * i + 1]);
+		int hi = mesh_hex_digit(s[2 * i]), lo = mesh_hex_digit(s[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return false;
@@ -161,7 +151,7 @@ static bool hex_number(const char *s, size_t len, size_t digits, uint32_t *out)
 	if (len != digits)
 		return false;
 	for (size_t i = 0; i < len; i++) {
-		int d = hex_digit(s[i]);
+		int d = mesh_hex_digit(s[i]);
 
 		if (d < 0)
 			return false;

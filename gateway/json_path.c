@@ -105,13 +105,3 @@ int json_check_members(const struct json_file_err *e, json_t *obj, const char *p
 	return 0;
 }
 
-int json_hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}

@@ -50,7 +50,5 @@ void json_quote_short(const char *s, size_t len, char out[JSON_QUOTE_MAX + 4]);
 int json_check_members(const struct json_file_err *e, json_t *obj, const char *path,
 		       const char *const *known);
 
-/* One hexadecimal digit's value, or -1. */
-int json_hex_digit(char c);
 
 #endif

@@ -32,6 +32,7 @@
 
 #include "mesh/access.h"
 #include "mesh/addr.h"
+#include "mesh/bytes.h"
 #include "mesh/heartbeat.h"
 #include "mesh/util.h"
 #include "json_path.h"
@@ -425,7 +426,7 @@ static int get_address(const struct json_file_err *ps, json_t *obj, const char *
 	if (json_string_length(value) != 4)
 		return json_file_invalid(ps, path, "\"%s\" is not an address of 4 hexadecimal digits", quoted);
 	for (size_t i = 0; i < 4; i++) {
-		int d = json_hex_digit(text[i]);
+		int d = mesh_hex_digit(text[i]);
 
 		if (d < 0)
 			return json_file_invalid(ps, path, "\"%s\" is not an address of 4 hexadecimal digits",

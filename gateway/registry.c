@@ -10,6 +10,7 @@
 
 #include "gateway/json_path.h"
 #include "mesh/addr.h"
+#include "mesh/bytes.h"
 #include "mesh/light_msg.h"
 
 #define CTL_TEMP_MIN_K 800u
@@ -384,8 +385,8 @@ int gw_parse_hex_dashed(const char *s, uint8_t *out, size_t want)
 			continue;
 		if (n == want || !s[1])
 			return -1;
-		hi = json_hex_digit(s[0]);
-		lo = json_hex_digit(s[1]);
+		hi = mesh_hex_digit(s[0]);
+		lo = mesh_hex_digit(s[1]);
 		if (hi < 0 || lo < 0)
 			return -1;
 		out[n++] = (uint8_t)(hi << 4 | lo);

@@ -27,6 +27,7 @@
 #include <jansson.h>
 
 #include "mesh/addr.h"
+#include "mesh/bytes.h"
 #include "mesh/seq.h"
 #include "netdb.h"
 #include "json_path.h"
@@ -117,7 +118,7 @@ static bool parse_hex16(const char *text, size_t len, uint16_t *out)
 	if (len != 4)
 		return false;
 	for (size_t i = 0; i < len; i++) {
-		int d = json_hex_digit(text[i]);
+		int d = mesh_hex_digit(text[i]);
 
 		if (d < 0)
 			return false;

@@ -66,6 +66,9 @@ static inline void mesh_put_le16(uint8_t *p, uint16_t v)
  */
 int mesh_hex_decode(const char *hex, uint8_t *out, size_t max);
 
+/* One hexadecimal digit's value (either case), or -1. */
+int mesh_hex_digit(char c);
+
 /* Write 2*len lowercase hex digits and a NUL to out (2*len+1 octets). */
 void mesh_hex_encode(const uint8_t *in, size_t len, char *out);
 

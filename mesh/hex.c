@@ -4,7 +4,7 @@
 #include "bytes.h"
 #include "err.h"
 
-static int hex_nibble(char c)
+int mesh_hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -24,8 +24,8 @@ int mesh_hex_decode(const char *hex, uint8_t *out, size_t max)
 	if (len / 2 > max)
 		return MESH_ERR_OVERSIZED;
 	for (size_t i = 0; i < len / 2; i++) {
-		int hi = hex_nibble(hex[2 * i]);
-		int lo = hex_nibble(hex[2 * i + 1]);
+		int hi = mesh_hex_digit(hex[2 * i]);
+		int lo = mesh_hex_digit(hex[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return MESH_ERR_INVAL;
