@@ -4,13 +4,15 @@
  * Each request gets a context (struct cfg_req) that the engine hands back
  * to our match and done functions. The engine gives no notice when it
  * stops listening for a request's late statuses: it does so MESH_ACKED_
- * LATE_WINDOW_MS after the final event, on its own timer. So a context
- * whose request may still see late statuses is kept until our own timer,
- * armed one millisecond later than the engine's on the same queue, fires;
- * timers fire in deadline order, so by then the engine has let go of it.
- * Contexts of requests that cannot see late statuses (answered, cancelled,
- * failed before anything was sent, a unicast late status already
- * delivered) are freed right after their final event.
+ * LATE_WINDOW_MS after the final event, on its own timer, and frees the
+ * request. So a context whose request may still see late statuses ends the
+ * window itself, on a timer armed one millisecond earlier than the
+ * engine's on the same queue: timers fire in deadline order, so the
+ * engine's handle is still valid when we cancel it, and no moment exists
+ * in which we hold a handle the engine has freed. Contexts of requests
+ * that cannot see late statuses (answered, cancelled, failed before
+ * anything was sent, a unicast late status already delivered) are freed
+ * right after their final event.
  *
  * mesh_acked_cancel_dst() ends late windows without telling anyone; that
  * is why mesh_cfg_cli_cancel_dst() exists: it cancels our requests one by
@@ -175,6 +177,8 @@ static void on_late_window_over(struct mesh_timer *t)
 {
 	struct cfg_req *r = MESH_CONTAINER_OF(t, struct cfg_req, late_timer);
 
+	if (r->handle)
+		mesh_acked_cancel(r->cli->acked, r->handle);
 	req_release(r);
 }
 
@@ -216,7 +220,7 @@ static void req_done(void *ctx, struct mesh_acked_req *req, const struct mesh_ac
 		r->finished = true;
 		if (late_possible(res))
 			mesh_timer_start(r->cli->timers, &r->late_timer,
-					 MESH_ACKED_LATE_WINDOW_MS + 1);
+					 MESH_ACKED_LATE_WINDOW_MS - 1);
 		else
 			release = true;
 	} else if (r->finished && mesh_addr_is_unicast(r->dst)) {

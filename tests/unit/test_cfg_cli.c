@@ -306,6 +306,24 @@ static void test_late_window_ends(void **state)
 	assert_int_equal(n_observed, 1);          /* but the database hears it */
 }
 
+/* The moment the engine lets go of a timed-out request is the moment its
+ * late window ends; destroying the client right then (the daemon shutting
+ * down, teardown here) must not touch the engine's freed request. */
+static void test_destroy_at_late_window_end(void **state)
+{
+	struct mesh_cfg_msg req = { .opcode = MESH_OP_CFG_DEFAULT_TTL_GET };
+	uint64_t final_at;
+
+	(void)state;
+	assert_int_equal(mesh_cfg_cli_send(cli, NODE, &req, record, NULL), 0);
+	while (n_events == 0)
+		mesh_timers_advance(&timers, mesh_timers_now(&timers) + 1);
+	assert_int_equal(events[0].ev, MESH_ACKED_TIMEOUT);
+	final_at = mesh_timers_now(&timers);
+	mesh_timers_advance(&timers, final_at + MESH_ACKED_LATE_WINDOW_MS);
+	/* teardown destroys the client now */
+}
+
 /* A late status for an earlier request completes that one, not the
  * request now on the air for the same node and status opcode. */
 static void test_late_and_active_told_apart(void **state)
@@ -666,6 +684,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_error_status_is_a_status, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timeout_then_late, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_late_window_ends, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_destroy_at_late_window_end, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_late_and_active_told_apart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unsolicited_and_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_status_ignored, setup, teardown),
