@@ -36,6 +36,13 @@ struct netdb_group *gw_groups_find_address(struct netdb *db, const struct netdb_
 	return NULL;
 }
 
+/* A group address users may name: 0xc000..0xfeff. Above are the fixed
+ * groups (all-proxies ... all-nodes) and addresses reserved for them. */
+static bool dynamic_group(uint16_t a)
+{
+	return mesh_addr_is_group(a) && a < 0xff00;
+}
+
 static bool address_taken(const struct netdb *db, uint16_t addr)
 {
 	for (size_t i = 0; i < db->n_groups; i++)
@@ -53,8 +60,8 @@ int gw_groups_alloc_address(const struct netdb *db, uint16_t reserved, uint16_t 
 			p = &db->provisioners[i];
 	for (size_t r = 0; p && r < p->n_group; r++) {
 		for (uint32_t a = p->group[r].low; a <= p->group[r].high; a++) {
-			if (!mesh_addr_is_group((uint16_t)a) || mesh_addr_is_fixed_group((uint16_t)a) ||
-			    a == reserved || address_taken(db, (uint16_t)a))
+			if (!dynamic_group((uint16_t)a) || a == reserved ||
+			    address_taken(db, (uint16_t)a))
 				continue;
 			*out = (uint16_t)a;
 			return 0;
@@ -73,7 +80,7 @@ int gw_groups_add(struct netdb *db, const char *name, const struct netdb_address
 		snprintf(err, errlen, "a group name has 1 to %d characters", NETDB_NAME_MAX - 1);
 		return -EINVAL;
 	}
-	if (!a->is_label && (!mesh_addr_is_group(a->address) || mesh_addr_is_fixed_group(a->address))) {
+	if (!a->is_label && !dynamic_group(a->address)) {
 		snprintf(err, errlen, "0x%04x is not a group address (0xc000-0xfeff)", a->address);
 		return -EINVAL;
 	}
@@ -165,12 +172,13 @@ static int new_address(struct netdb *db, const struct gw_config_group *cg, uint1
 static void sync_note(char *err, size_t errlen, const struct gw_config *cfg,
 		      const struct gw_config_group *cg, const char *what)
 {
-	size_t used = strlen(err);
+	size_t used = errlen ? strlen(err) : 0;
 
 	if (used + 1 >= errlen)
 		return;
-	snprintf(err + used, errlen - used, "%s%s:%u: groups.%s: %s", used ? "; " : "",
-		 cfg->file[0] ? cfg->file : "builtin:demo.yaml", cg->mark.line, cg->name, what);
+	snprintf(err + used, errlen - used, "%s%s:%u:%u: groups.%s: %s", used ? "; " : "",
+		 cfg->file[0] ? cfg->file : "builtin:demo.yaml", cg->mark.line, cg->mark.column,
+		 cg->name, what);
 }
 
 static int sync_one(struct netdb *db, const struct gw_config *cfg, const struct gw_config_group *cg,
@@ -219,6 +227,13 @@ readdress:
 	return 1;
 }
 
+/* Groups whose address the file gives go first: an automatic group must
+ * not take an address that a group further down the file asks for. */
+static bool kind_is_given(enum gw_config_group_kind kind)
+{
+	return kind == GW_CONFIG_GROUP_ADDRESS || kind == GW_CONFIG_GROUP_VIRTUAL;
+}
+
 int gw_groups_sync(struct netdb *db, const struct gw_config *cfg, uint16_t reserved, char *err,
 		   size_t errlen)
 {
@@ -226,12 +241,17 @@ int gw_groups_sync(struct netdb *db, const struct gw_config *cfg, uint16_t reser
 
 	if (errlen)
 		err[0] = '\0';
-	for (size_t i = 0; i < cfg->n_groups; i++) {
-		int rc = sync_one(db, cfg, &cfg->groups[i], reserved, err, errlen);
+	for (int given = 1; given >= 0; given--) {
+		for (size_t i = 0; i < cfg->n_groups; i++) {
+			int rc;
 
-		if (rc < 0)
-			return rc;
-		changes += rc;
+			if (kind_is_given(cfg->groups[i].kind) != given)
+				continue;
+			rc = sync_one(db, cfg, &cfg->groups[i], reserved, err, errlen);
+			if (rc < 0)
+				return rc;
+			changes += rc;
+		}
 	}
 	return changes;
 }

@@ -69,13 +69,19 @@ static bool name_taken(const struct gw_registry *r, const char *name)
 	return false;
 }
 
-/* name, or name + "_0xADDR" when taken (by another node's entity). */
+/* name, or name + "_0xADDR" when taken (by another node's entity). A name
+ * someone chose may already be "name_0xADDR" itself: then a count follows
+ * ("_0xADDR_2", ...), so no two topics are ever the same. Each try that
+ * fails is a name taken, so this ends within as many tries as names. */
 static void unique_name(const struct gw_registry *r, char *out, size_t len, const char *name,
 			uint16_t addr)
 {
 	snprintf(out, len, "%s", name);
-	if (name_taken(r, out))
-		snprintf(out, len, "%.*s_0x%04x", (int)(len - 8), name, addr);
+	if (!name_taken(r, out))
+		return;
+	snprintf(out, len, "%.*s_0x%04x", (int)(len - 8), name, addr);
+	for (unsigned int n = 2; name_taken(r, out); n++)
+		snprintf(out, len, "%.*s_0x%04x_%u", (int)(len - 19), name, addr, n);
 }
 
 /* ---- nodes --------------------------------------------------------------------- */
