@@ -5,6 +5,12 @@
  * mesh requests still running for it (pending) and waits for an event
  * (provisioning or configuration of its node). It is answered once, and
  * freed when answered and nothing refers to it any more.
+ *
+ * Every error is of one kind: refuse() for a parameter that is missing,
+ * wrong or names nothing known (nothing was sent to the mesh), fail() for
+ * a valid request that could not be done (busy, not answered, pinned by
+ * the configuration file, out of memory). A request that reached the mesh
+ * and went wrong there is always a failure.
  */
 #include "gateway/api.h"
 
@@ -38,10 +44,20 @@ enum call_wait {
 	WAIT_CONFIGURE,      /* addr */
 };
 
-struct gw_api_call {
-	struct gw_api *api;              /* NULL once detached (api closed) */
+/*
+ * Whom to answer: a caller of gw_api_call_ex() (result, with the kind of
+ * error) or of gw_api_call() (reply, the sentence only). Exactly one of
+ * result and reply is set, or neither once the caller is forgotten.
+ */
+struct api_to {
+	gw_api_result_fn result;
 	gw_api_reply_fn reply;
 	void *ctx;
+};
+
+struct gw_api_call {
+	struct gw_api *api;              /* NULL once detached (api closed) */
+	struct api_to to;
 	bool answered;
 	enum call_wait wait;
 	uint8_t uuid[16];
@@ -56,6 +72,69 @@ struct gw_api_call {
 };
 
 /* ---- answering ------------------------------------------------------------------ */
+
+/* Error sentences are cut at ERR_MAX octets, which can split a quoted
+ * name's UTF-8 character: JSON encoders refuse such a string, so the
+ * answer would lose its error. Cut before the partial character. */
+static size_t utf8_whole_length(const char *s)
+{
+	size_t len = strlen(s), start = len;
+	size_t need;
+	unsigned char lead;
+
+	while (start > 0 && ((unsigned char)s[start - 1] & 0xc0) == 0x80 && len - start < 3)
+		start--;
+	if (start == 0)
+		return len;
+	lead = (unsigned char)s[start - 1];
+	if (lead < 0xc0)
+		return len;
+	need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+	return len - (start - 1) >= need ? len : start - 1;
+}
+
+static void answer(const struct api_to *to, const json_t *data, enum gw_api_error kind,
+		   const char *error)
+{
+	char whole[ERR_MAX];
+
+	if (error) {
+		size_t n = utf8_whole_length(error);
+
+		if (n < strlen(error) && n < sizeof(whole)) {
+			memcpy(whole, error, n);
+			whole[n] = '\0';
+			error = whole;
+		}
+	}
+	if (to->result)
+		to->result(to->ctx, error ? NULL : data, error ? kind : GW_API_OK, error);
+	else if (to->reply)
+		to->reply(to->ctx, error ? NULL : data, error);
+}
+
+static void answer_new(const struct api_to *to, json_t *data)
+{
+	answer(to, data, GW_API_OK, NULL);
+	json_decref(data);
+}
+
+static void answer_ok(const struct api_to *to)
+{
+	answer_new(to, json_object());
+}
+
+/* A parameter is missing, wrong or names nothing known. */
+static void refuse(const struct api_to *to, const char *error)
+{
+	answer(to, NULL, GW_API_ERR_PARAMS, error);
+}
+
+/* The request was valid, but could not be done. */
+static void fail(const struct api_to *to, const char *error)
+{
+	answer(to, NULL, GW_API_ERR_FAILED, error);
+}
 
 static void call_unlink(struct gw_api_call *c)
 {
@@ -78,25 +157,25 @@ static void call_maybe_free(struct gw_api_call *c)
 	free(c);
 }
 
-static void call_answer(struct gw_api_call *c, const json_t *data, const char *error)
+static void call_answer(struct gw_api_call *c, const json_t *data, enum gw_api_error kind,
+			const char *error)
 {
 	if (c->answered)
 		return;
 	c->answered = true;
-	if (c->reply)
-		c->reply(c->ctx, data, error);
+	answer(&c->to, data, kind, error);
 	call_maybe_free(c);
 }
 
 static void call_answer_new(struct gw_api_call *c, json_t *data)
 {
-	call_answer(c, data, NULL);
+	call_answer(c, data, GW_API_OK, NULL);
 	json_decref(data);
 }
 
-static void call_fail(struct gw_api_call *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void call_fail(struct gw_api_call *c, const char *fmt, ...)
+static void call_fail(struct gw_api_call *c, enum gw_api_error kind, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void call_fail(struct gw_api_call *c, enum gw_api_error kind, const char *fmt, ...)
 {
 	char msg[ERR_MAX];
 	va_list ap;
@@ -104,26 +183,27 @@ static void call_fail(struct gw_api_call *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	call_answer(c, NULL, msg);
+	call_answer(c, NULL, kind, msg);
 }
 
-static struct gw_api_call *call_new(struct gw_api *api, gw_api_reply_fn reply, void *ctx)
+static struct gw_api_call *call_new(struct gw_api *api, const struct api_to *to)
 {
 	struct gw_api_call *c = calloc(1, sizeof(*c));
 
 	if (!c) {
-		reply(ctx, NULL, "out of memory");
+		fail(to, "out of memory");
 		return NULL;
 	}
 	c->api = api;
-	c->reply = reply;
-	c->ctx = ctx;
+	c->to = *to;
 	c->next = api->calls;
 	api->calls = c;
 	return c;
 }
 
-/* A mesh request of the call finished: answer when the last one has. */
+/* A mesh request of the call finished: answer when the last one has.
+ * A request that went wrong is a failure: the parameters were checked
+ * before anything was sent. */
 static void call_request_done(struct gw_api_call *c, const char *error)
 {
 	if (error && !c->failures++)
@@ -136,22 +216,11 @@ static void call_request_done(struct gw_api_call *c, const char *error)
 	if (c->answered)
 		call_maybe_free(c);
 	else if (c->failures)
-		call_answer(c, NULL, c->error);
+		call_answer(c, NULL, GW_API_ERR_FAILED, c->error);
 	else if (c->data)
-		call_answer(c, c->data, NULL);
+		call_answer(c, c->data, GW_API_OK, NULL);
 	else
 		call_answer_new(c, json_object());
-}
-
-static void reply_new(gw_api_reply_fn reply, void *ctx, json_t *data)
-{
-	reply(ctx, data, NULL);
-	json_decref(data);
-}
-
-static void reply_ok(gw_api_reply_fn reply, void *ctx)
-{
-	reply_new(reply, ctx, json_object());
 }
 
 /* ---- parameters -------------------------------------------------------------------- */
@@ -247,7 +316,7 @@ static int param_node(struct gw_api *api, const json_t *params, const char *key,
 
 /* ---- simple views ------------------------------------------------------------------- */
 
-static void api_health_check(struct gw_api *api, gw_api_reply_fn reply, void *ctx)
+static void api_health_check(struct gw_api *api, const struct api_to *to)
 {
 	const struct gw_app *app = api->app;
 	json_t *d = json_object();
@@ -264,7 +333,7 @@ static void api_health_check(struct gw_api *api, gw_api_reply_fn reply, void *ct
 	json_object_set_new(d, "healthy", json_true());
 	json_object_set_new(d, "nodes_online", json_integer(online));
 	json_object_set_new(d, "nodes_offline", json_integer(offline));
-	reply_new(reply, ctx, d);
+	answer_new(to, d);
 }
 
 static json_t *addr_json(uint16_t a)
@@ -275,7 +344,7 @@ static json_t *addr_json(uint16_t a)
 	return json_string(s);
 }
 
-static void api_networkmap(struct gw_api *api, gw_api_reply_fn reply, void *ctx)
+static void api_networkmap(struct gw_api *api, const struct api_to *to)
 {
 	const struct gw_app *app = api->app;
 	uint16_t self = gw_node_address(&app->core.node);
@@ -310,10 +379,10 @@ static void api_networkmap(struct gw_api *api, gw_api_reply_fn reply, void *ctx)
 	}
 	json_object_set_new(d, "nodes", nodes);
 	json_object_set_new(d, "links", links);
-	reply_new(reply, ctx, d);
+	answer_new(to, d);
 }
 
-static void api_backup(struct gw_api *api, gw_api_reply_fn reply, void *ctx)
+static void api_backup(struct gw_api *api, const struct api_to *to)
 {
 	char *text = netdb_to_json(api->app->core.db);
 	json_t *cdb = text ? json_loads(text, 0, NULL) : NULL;
@@ -323,15 +392,15 @@ static void api_backup(struct gw_api *api, gw_api_reply_fn reply, void *ctx)
 		free(text);
 	}
 	if (!cdb) {
-		reply(ctx, NULL, "the network database could not be exported");
+		fail(to, "the network database could not be exported");
 		return;
 	}
-	reply_new(reply, ctx, cdb);
+	answer_new(to, cdb);
 }
 
 /* ---- provisioning -------------------------------------------------------------------- */
 
-static void api_scan(struct gw_api *api, const json_t *params, gw_api_reply_fn reply, void *ctx)
+static void api_scan(struct gw_api *api, const json_t *params, const struct api_to *to)
 {
 	static const char *const allowed[] = { "action", "duration", NULL };
 	const char *action = "start";
@@ -343,26 +412,26 @@ static void api_scan(struct gw_api *api, const json_t *params, gw_api_reply_fn r
 	if (params_check(params, allowed, err) ||
 	    param_string(params, "action", false, &action, err) < 0 ||
 	    param_uint(params, "duration", 1, 3600, &duration, err) < 0) {
-		reply(ctx, NULL, err);
+		refuse(to, err);
 		return;
 	}
 	if (strcmp(action, "stop") == 0) {
 		gw_prov_scan_stop(api->app->core.prov);
-		reply_ok(reply, ctx);
+		answer_ok(to);
 		return;
 	}
 	if (strcmp(action, "start") != 0) {
-		reply(ctx, NULL, "action: expected start or stop");
+		refuse(to, "action: expected start or stop");
 		return;
 	}
 	rc = gw_prov_scan(api->app->core.prov, (unsigned int)duration);
 	if (rc) {
-		reply(ctx, NULL, "the scan could not be started");
+		fail(to, "the scan could not be started");
 		return;
 	}
 	d = json_object();
 	json_object_set_new(d, "duration", json_integer(duration));
-	reply_new(reply, ctx, d);
+	answer_new(to, d);
 }
 
 static int method_of(const char *s)
@@ -424,23 +493,28 @@ static int provision_params(struct gw_api *api, const json_t *params, struct gw_
 	return 0;
 }
 
-static void api_provision(struct gw_api *api, const json_t *params, gw_api_reply_fn reply,
-			  void *ctx)
+static void api_provision(struct gw_api *api, const json_t *params, const struct api_to *to)
 {
 	struct gw_prov_params p;
 	const char *name;
 	char err[ERR_MAX];
 	struct gw_api_call *c;
+	int rc;
 
 	if (provision_params(api, params, &p, &name, err)) {
-		reply(ctx, NULL, err);
+		refuse(to, err);
 		return;
 	}
-	if (gw_prov_start(api->app->core.prov, &p, err, sizeof(err)) < 0) {
-		reply(ctx, NULL, err);
+	rc = gw_prov_start(api->app->core.prov, &p, err, sizeof(err));
+	if (rc == -EINVAL || rc == -EEXIST) {
+		refuse(to, err);
 		return;
 	}
-	c = call_new(api, reply, ctx);
+	if (rc < 0) {
+		fail(to, err);
+		return;
+	}
+	c = call_new(api, to);
 	if (!c)
 		return;
 	c->wait = WAIT_PROVISION;
@@ -449,15 +523,16 @@ static void api_provision(struct gw_api *api, const json_t *params, gw_api_reply
 		snprintf(c->name, sizeof(c->name), "%s", name);
 }
 
-static void api_oob(struct gw_api *api, const json_t *params, gw_api_reply_fn reply, void *ctx)
+static void api_oob(struct gw_api *api, const json_t *params, const struct api_to *to)
 {
 	static const char *const allowed[] = { "value", NULL };
 	const json_t *v = params ? json_object_get(params, "value") : NULL;
 	char err[ERR_MAX], num[24];
 	const char *value;
+	int rc;
 
 	if (params_check(params, allowed, err)) {
-		reply(ctx, NULL, err);
+		refuse(to, err);
 		return;
 	}
 	/* A number shown on a device may well arrive as a JSON number. */
@@ -465,14 +540,20 @@ static void api_oob(struct gw_api *api, const json_t *params, gw_api_reply_fn re
 		snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
 		value = num;
 	} else if (param_string(params, "value", true, &value, err)) {
-		reply(ctx, NULL, err);
+		refuse(to, err);
 		return;
 	}
-	if (gw_prov_oob(api->app->core.prov, value, err, sizeof(err)) < 0) {
-		reply(ctx, NULL, err[0] ? err : "no provisioning is waiting for an OOB value");
+	err[0] = '\0';
+	rc = gw_prov_oob(api->app->core.prov, value, err, sizeof(err));
+	if (rc == -EINVAL) {
+		refuse(to, err);
 		return;
 	}
-	reply_ok(reply, ctx);
+	if (rc < 0) {
+		fail(to, err[0] ? err : "no provisioning is waiting for an OOB value");
+		return;
+	}
+	answer_ok(to);
 }
 
 /* ---- nodes ----------------------------------------------------------------------------- */
@@ -487,57 +568,92 @@ static const char *name_pinned(const struct gw_app *app, const struct gw_reg_nod
 	return err;
 }
 
-static int rename_node(struct gw_api *api, const struct gw_reg_node *rn, const char *to, char *err)
+/* 0 renamed, or the kind of error written to err. */
+static enum gw_api_error rename_node(struct gw_api *api, const struct gw_reg_node *rn,
+				     const char *to, char *err)
 {
 	struct netdb_node *n = netdb_node_by_address(api->app->core.db, rn->addr);
 	const char *why = gw_registry_name_problem(to);
 
 	if (why) {
 		snprintf(err, ERR_MAX, "name: %s", why);
-		return -1;
+		return GW_API_ERR_PARAMS;
 	}
+	/* A well-formed request that meshgate may not carry out. */
 	if (name_pinned(api->app, rn, err))
-		return -1;
+		return GW_API_ERR_FAILED;
 	if (strcmp(rn->name, to) != 0 && (gw_registry_node_by_name(&api->app->reg, to) ||
 					  gw_registry_entity_by_name(&api->app->reg, to))) {
 		snprintf(err, ERR_MAX, "name: '%s' is taken", to);
-		return -1;
+		return GW_API_ERR_PARAMS;
 	}
 	if (!n) {
 		snprintf(err, ERR_MAX, "node: not in the network database");
-		return -1;
+		return GW_API_ERR_PARAMS;
 	}
 	snprintf(n->name, sizeof(n->name), "%s", to);
 	if (gw_app_save(api->app) < 0) {
 		snprintf(err, ERR_MAX, "the network database could not be saved");
-		return -1;
+		return GW_API_ERR_FAILED;
 	}
 	gw_app_changed(api->app);
-	return 0;
+	return GW_API_OK;
 }
 
-static void api_node_rename(struct gw_api *api, const json_t *params, gw_api_reply_fn reply,
-			    void *ctx)
+static void api_node_rename(struct gw_api *api, const json_t *params, const struct api_to *to)
 {
 	static const char *const allowed[] = { "node", "name", NULL };
 	const struct gw_reg_node *rn;
-	const char *to;
+	const char *new_name;
+	enum gw_api_error kind;
 	char err[ERR_MAX];
 	json_t *d;
 
 	if (params_check(params, allowed, err) || param_node(api, params, "node", &rn, err) ||
-	    param_string(params, "name", true, &to, err) || rename_node(api, rn, to, err)) {
-		reply(ctx, NULL, err);
+	    param_string(params, "name", true, &new_name, err)) {
+		refuse(to, err);
+		return;
+	}
+	kind = rename_node(api, rn, new_name, err);
+	if (kind != GW_API_OK) {
+		answer(to, NULL, kind, err);
 		return;
 	}
 	d = json_object();
 	json_object_set_new(d, "address", addr_json(rn->addr));
-	json_object_set_new(d, "name", json_string(to));
-	reply_new(reply, ctx, d);
+	json_object_set_new(d, "name", json_string(new_name));
+	answer_new(to, d);
 }
 
-static void api_node_configure(struct gw_api *api, const json_t *params, gw_api_reply_fn reply,
-			       void *ctx)
+static void api_node_info(struct gw_api *api, const json_t *params, const struct api_to *to)
+{
+	static const char *const allowed[] = { "node", NULL };
+	const struct gw_reg_node *rn;
+	const char *what;
+	char err[ERR_MAX];
+	json_t *d;
+
+	if (params_check(params, allowed, err) || param_string(params, "node", true, &what, err)) {
+		refuse(to, err);
+		return;
+	}
+	/* meshgate's own node has a detail page too. */
+	rn = gw_registry_resolve_node(&api->app->reg, what);
+	if (!rn) {
+		snprintf(err, sizeof(err), "node: no node called '%s' (a name, a UUID or an "
+			 "address)", what);
+		refuse(to, err);
+		return;
+	}
+	d = gw_app_node_info_json(api->app, rn);
+	if (!d) {
+		fail(to, "node: not in the network database");
+		return;
+	}
+	answer_new(to, d);
+}
+
+static void api_node_configure(struct gw_api *api, const json_t *params, const struct api_to *to)
 {
 	static const char *const allowed[] = { "node", NULL };
 	const struct gw_reg_node *rn;
@@ -546,24 +662,26 @@ static void api_node_configure(struct gw_api *api, const json_t *params, gw_api_
 	int rc;
 
 	if (params_check(params, allowed, err) || param_node(api, params, "node", &rn, err)) {
-		reply(ctx, NULL, err);
+		refuse(to, err);
 		return;
 	}
+	/* Waiting before starting: a node with nothing left to configure
+	 * reports its outcome before gw_core_configure() returns. */
+	c = call_new(api, to);
+	if (!c)
+		return;
+	c->wait = WAIT_CONFIGURE;
+	c->addr = rn->addr;
+	c->pending++;
 	rc = gw_core_configure(&api->app->core, rn->addr, NULL);
-	if (rc == -EBUSY || rc == MESH_ERR_BUSY) {
-		reply(ctx, NULL, "another node is being configured; try again when it is done");
-		return;
-	}
-	if (rc) {
-		snprintf(err, sizeof(err), "configuration not started: %s", mesh_strerror(rc));
-		reply(ctx, NULL, err);
-		return;
-	}
-	c = call_new(api, reply, ctx);
-	if (c) {
-		c->wait = WAIT_CONFIGURE;
-		c->addr = rn->addr;
-	}
+	c->pending--;
+	if (rc == -EBUSY || rc == MESH_ERR_BUSY)
+		call_fail(c, GW_API_ERR_FAILED, "another node is being configured; try again when it "
+			  "is done");
+	else if (rc)
+		call_fail(c, GW_API_ERR_FAILED, "configuration not started: %s", mesh_strerror(rc));
+	else
+		call_maybe_free(c);
 }
 
 static void node_removed_answer(struct gw_api_call *c, uint16_t addr, bool answered_reset)
@@ -580,7 +698,7 @@ static void node_removed_answer(struct gw_api_call *c, uint16_t addr, bool answe
 		gw_app_key_refresh_soon(app);
 		json_object_set_new(d, "key_refresh", json_string("started"));
 	}
-	call_answer(c, d, NULL);
+	call_answer(c, d, GW_API_OK, NULL);
 	json_decref(d);
 }
 
@@ -605,13 +723,12 @@ static void node_reset_done(void *ctx, enum mesh_acked_event ev, uint16_t src,
 	} else if (c->force && gw_core_remove_node(&c->api->app->core, c->addr) == 0) {
 		node_removed_answer(c, c->addr, false);
 	} else {
-		call_fail(c, "node 0x%04x did not answer the Node Reset; it is still in the network "
-			  "(send force: true to remove it anyway)", c->addr);
+		call_fail(c, GW_API_ERR_FAILED, "node 0x%04x did not answer the Node Reset; it is "
+			  "still in the network (send force: true to remove it anyway)", c->addr);
 	}
 }
 
-static void api_node_remove(struct gw_api *api, const json_t *params, gw_api_reply_fn reply,
-			    void *ctx)
+static void api_node_remove(struct gw_api *api, const json_t *params, const struct api_to *to)
 {
 	static const char *const allowed[] = { "node", "force", NULL };
 	const struct gw_reg_node *rn;
@@ -623,10 +740,10 @@ static void api_node_remove(struct gw_api *api, const json_t *params, gw_api_rep
 
 	if (params_check(params, allowed, err) || param_node(api, params, "node", &rn, err) ||
 	    param_bool(params, "force", &force, err) < 0) {
-		reply(ctx, NULL, err);
+		refuse(to, err);
 		return;
 	}
-	c = call_new(api, reply, ctx);
+	c = call_new(api, to);
 	if (!c)
 		return;
 	c->addr = rn->addr;
@@ -635,7 +752,7 @@ static void api_node_remove(struct gw_api *api, const json_t *params, gw_api_rep
 	rc = gw_core_cfg_send(&api->app->core, rn->addr, &req, node_reset_done, c);
 	if (rc) {
 		c->pending = 0;
-		call_fail(c, "Node Reset not sent: %s", mesh_strerror(rc));
+		call_fail(c, GW_API_ERR_FAILED, "Node Reset not sent: %s", mesh_strerror(rc));
 	}
 }
 
@@ -653,8 +770,9 @@ static const struct gw_config_group *group_pinned(const struct gw_app *app, cons
 	return cg;
 }
 
-static int group_address_param(struct gw_api *api, const json_t *params, struct netdb_address *a,
-			       char *err)
+/* GW_API_OK with the address in a, or the kind of error written to err. */
+static enum gw_api_error group_address_param(struct gw_api *api, const json_t *params,
+					      struct netdb_address *a, char *err)
 {
 	const json_t *addr = json_object_get(params, "address");
 	const json_t *virt = json_object_get(params, "virtual");
@@ -665,34 +783,38 @@ static int group_address_param(struct gw_api *api, const json_t *params, struct 
 	memset(a, 0, sizeof(*a));
 	if (addr && virt) {
 		snprintf(err, ERR_MAX, "give address or virtual, not both");
-		return -1;
+		return GW_API_ERR_PARAMS;
 	}
 	if (virt) {
 		if (!json_is_string(virt)) {
 			snprintf(err, ERR_MAX, "virtual: expected a Label UUID or \"auto\"");
-			return -1;
+			return GW_API_ERR_PARAMS;
 		}
 		s = json_string_value(virt);
 		a->is_label = true;
 		if (strcmp(s, "auto") == 0) {
 			if (RAND_bytes(a->label, 16) != 1) {
 				snprintf(err, ERR_MAX, "no random numbers for a Label UUID");
-				return -1;
+				return GW_API_ERR_FAILED;
 			}
 			a->label[6] = (uint8_t)((a->label[6] & 0x0f) | 0x40);
 			a->label[8] = (uint8_t)((a->label[8] & 0x3f) | 0x80);
 		} else if (gw_parse_hex_dashed(s, a->label, 16) < 0) {
 			snprintf(err, ERR_MAX, "virtual: expected a Label UUID (32 hex digits) or "
 				 "\"auto\"");
-			return -1;
+			return GW_API_ERR_PARAMS;
 		}
 		mesh_virtual_address(a->label, &a->address);
-		return 0;
+		return GW_API_OK;
 	}
-	if (!addr)
-		return gw_groups_alloc_address(api->app->core.db, api->app->core.cfg.hb_group,
-					       &a->address) < 0
-		       ? (snprintf(err, ERR_MAX, "no group address left"), -1) : 0;
+	if (!addr) {
+		if (gw_groups_alloc_address(api->app->core.db, api->app->core.cfg.hb_group,
+					    &a->address) < 0) {
+			snprintf(err, ERR_MAX, "no group address left");
+			return GW_API_ERR_FAILED;
+		}
+		return GW_API_OK;
+	}
 	if (json_is_integer(addr)) {
 		v = (unsigned long)json_integer_value(addr);
 	} else if (json_is_string(addr)) {
@@ -703,20 +825,22 @@ static int group_address_param(struct gw_api *api, const json_t *params, struct 
 	} else {
 		v = 0x10000;
 	}
-	if (v > 0xffff || !mesh_addr_is_group((uint16_t)v) || mesh_addr_is_fixed_group((uint16_t)v)) {
+	/* 0xff00..0xfffb are reserved for future fixed groups (Mesh Protocol
+	 * 3.4.2.4): not for users' groups either. */
+	if (v > 0xffff || !mesh_addr_is_group((uint16_t)v) || v >= 0xff00) {
 		if (v <= 0xffff && mesh_addr_is_virtual((uint16_t)v))
 			snprintf(err, ERR_MAX, "address: 0x%04lx is a virtual address; use 'virtual' "
 				 "with a label UUID", v);
 		else
 			snprintf(err, ERR_MAX, "address: expected a group address 0xc000..0xfeff");
-		return -1;
+		return GW_API_ERR_PARAMS;
 	}
 	if (v == api->app->core.cfg.hb_group) {
 		snprintf(err, ERR_MAX, "address: 0x%04lx is the heartbeat group", v);
-		return -1;
+		return GW_API_ERR_PARAMS;
 	}
 	a->address = (uint16_t)v;
-	return 0;
+	return GW_API_OK;
 }
 
 static json_t *group_json(const struct netdb_group *g)
@@ -728,79 +852,92 @@ static json_t *group_json(const struct netdb_group *g)
 	return d;
 }
 
-static void api_group_add(struct gw_api *api, const json_t *params, gw_api_reply_fn reply,
-			  void *ctx)
+static void api_group_add(struct gw_api *api, const json_t *params, const struct api_to *to)
 {
 	static const char *const allowed[] = { "name", "address", "virtual", NULL };
 	struct netdb_address a;
+	enum gw_api_error kind;
 	const char *name;
 	char err[ERR_MAX];
 	int rc;
 
 	if (params_check(params, allowed, err) || param_string(params, "name", true, &name, err)) {
-		reply(ctx, NULL, err);
+		refuse(to, err);
 		return;
 	}
 	if (gw_registry_name_problem(name)) {
 		snprintf(err, sizeof(err), "name: %s", gw_registry_name_problem(name));
-		reply(ctx, NULL, err);
+		refuse(to, err);
 		return;
 	}
 	if (gw_registry_node_by_name(&api->app->reg, name) ||
 	    gw_registry_entity_by_name(&api->app->reg, name)) {
 		snprintf(err, sizeof(err), "name: '%s' is taken", name);
-		reply(ctx, NULL, err);
+		refuse(to, err);
 		return;
 	}
-	if (group_address_param(api, params, &a, err)) {
-		reply(ctx, NULL, err);
+	kind = group_address_param(api, params, &a, err);
+	if (kind != GW_API_OK) {
+		answer(to, NULL, kind, err);
 		return;
 	}
 	rc = gw_groups_add(api->app->core.db, name, &a, err, sizeof(err));
+	if (rc == -ENOMEM) {
+		fail(to, "out of memory");
+		return;
+	}
 	if (rc) {
-		reply(ctx, NULL, err);
+		refuse(to, err);
 		return;
 	}
 	if (a.is_label)
 		gw_core_label_add(&api->app->core, a.label, NULL);
 	gw_app_save(api->app);
 	gw_app_changed(api->app);
-	reply_new(reply, ctx, group_json(gw_groups_find_name(api->app->core.db, name)));
+	answer_new(to, group_json(gw_groups_find_name(api->app->core.db, name)));
 }
 
-static void api_group_rename(struct gw_api *api, const json_t *params, gw_api_reply_fn reply,
-			     void *ctx)
+static void api_group_rename(struct gw_api *api, const json_t *params, const struct api_to *to)
 {
 	static const char *const allowed[] = { "name", "new_name", NULL };
-	const char *from, *to;
+	const char *from, *new_name;
 	char err[ERR_MAX];
 	int rc;
 
 	if (params_check(params, allowed, err) || param_string(params, "name", true, &from, err) ||
-	    param_string(params, "new_name", true, &to, err) ||
-	    group_pinned(api->app, from, err)) {
-		reply(ctx, NULL, err);
+	    param_string(params, "new_name", true, &new_name, err)) {
+		refuse(to, err);
 		return;
 	}
-	if (gw_registry_name_problem(to)) {
-		snprintf(err, sizeof(err), "new_name: %s", gw_registry_name_problem(to));
-		reply(ctx, NULL, err);
+	if (group_pinned(api->app, from, err)) {
+		fail(to, err);
 		return;
 	}
-	rc = gw_groups_rename(api->app->core.db, from, to);
-	if (rc == -ENOENT) {
+	if (gw_registry_name_problem(new_name)) {
+		snprintf(err, sizeof(err), "new_name: %s", gw_registry_name_problem(new_name));
+		refuse(to, err);
+		return;
+	}
+	if (!gw_groups_find_name(api->app->core.db, from)) {
 		snprintf(err, sizeof(err), "name: no group called '%s'", from);
-		reply(ctx, NULL, err);
+		refuse(to, err);
 		return;
 	}
-	if (rc || (strcmp(from, to) && gw_registry_entity_by_name(&api->app->reg, to))) {
-		snprintf(err, sizeof(err), "new_name: '%s' is taken", to);
-		reply(ctx, NULL, err);
+	/* Checked before renaming: a refused request changes nothing. */
+	if (strcmp(from, new_name) && gw_registry_entity_by_name(&api->app->reg, new_name)) {
+		snprintf(err, sizeof(err), "new_name: '%s' is taken", new_name);
+		refuse(to, err);
+		return;
+	}
+	rc = gw_groups_rename(api->app->core.db, from, new_name);
+	if (rc) {
+		snprintf(err, sizeof(err), "new_name: '%s' is taken", new_name);
+		refuse(to, err);
 		return;
 	}
 	gw_app_save(api->app);
 	gw_app_changed(api->app);
-	reply_new(reply, ctx, group_json(gw_groups_find_name(api->app->core.db, to)));
+	answer_new(to, group_json(gw_groups_find_name(api->app->core.db, new_name)));
 }
 
 /* Send a subscription change for every lighting server of element addr. */
@@ -863,7 +1000,7 @@ static int send_membership(struct gw_api *api, struct gw_api_call *c, uint16_t e
 }
 
 static void api_group_members(struct gw_api *api, const json_t *params, bool add,
-			      gw_api_reply_fn reply, void *ctx)
+			      const struct api_to *to)
 {
 	static const char *const allowed[] = { "group", "member", NULL };
 	const char *gname, *member;
@@ -878,13 +1015,13 @@ static void api_group_members(struct gw_api *api, const json_t *params, bool add
 
 	if (params_check(params, allowed, err) || param_string(params, "group", true, &gname, err) ||
 	    param_string(params, "member", true, &member, err)) {
-		reply(ctx, NULL, err);
+		refuse(to, err);
 		return;
 	}
 	g = gw_groups_find_name(api->app->core.db, gname);
 	if (!g) {
 		snprintf(err, sizeof(err), "group: no group called '%s'", gname);
-		reply(ctx, NULL, err);
+		refuse(to, err);
 		return;
 	}
 	a = g->address;
@@ -896,10 +1033,10 @@ static void api_group_members(struct gw_api *api, const json_t *params, bool add
 		elem = rn->addr;
 	else {
 		snprintf(err, sizeof(err), "member: no element or node called '%s'", member);
-		reply(ctx, NULL, err);
+		refuse(to, err);
 		return;
 	}
-	c = call_new(api, reply, ctx);
+	c = call_new(api, to);
 	if (!c)
 		return;
 	c->data = json_object();
@@ -909,14 +1046,30 @@ static void api_group_members(struct gw_api *api, const json_t *params, bool add
 	sent = send_membership(api, c, elem, &a, add);
 	if (sent == 0) {
 		c->pending = 0;
-		call_fail(c, "member: %s has no light that can join a group", member);
+		call_fail(c, GW_API_ERR_PARAMS, "member: %s has no light that can join a group",
+			  member);
 		return;
 	}
 	call_request_done(c, NULL);
 }
 
-static void api_group_remove(struct gw_api *api, const json_t *params, gw_api_reply_fn reply,
-			     void *ctx)
+/* By address, not by name: when a node has the group's name, the
+ * registry shows the group under a suffixed one. */
+static const struct gw_entity *group_entity_of(const struct gw_registry *reg,
+					      const struct netdb_address *a)
+{
+	for (size_t i = 0; i < reg->n_entities; i++) {
+		const struct gw_entity *e = &reg->entities[i];
+
+		if (e->kind != GW_ENTITY_GROUP || e->addr != a->address || e->has_label != a->is_label)
+			continue;
+		if (!a->is_label || memcmp(e->label, a->label, 16) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+static void api_group_remove(struct gw_api *api, const json_t *params, const struct api_to *to)
 {
 	static const char *const allowed[] = { "name", NULL };
 	const struct gw_entity *ge;
@@ -925,23 +1078,27 @@ static void api_group_remove(struct gw_api *api, const json_t *params, gw_api_re
 	struct netdb_group *g;
 	struct netdb_address a;
 
-	if (params_check(params, allowed, err) || param_string(params, "name", true, &name, err) ||
-	    group_pinned(api->app, name, err)) {
-		reply(ctx, NULL, err);
+	if (params_check(params, allowed, err) || param_string(params, "name", true, &name, err)) {
+		refuse(to, err);
+		return;
+	}
+	if (group_pinned(api->app, name, err)) {
+		fail(to, err);
 		return;
 	}
 	g = gw_groups_find_name(api->app->core.db, name);
 	if (!g) {
 		snprintf(err, sizeof(err), "name: no group called '%s'", name);
-		reply(ctx, NULL, err);
+		refuse(to, err);
 		return;
 	}
 	a = g->address;
 	/* Members leave the group first, so the address is not left behind
 	 * in their subscription lists; their statuses update the database. */
-	ge = gw_registry_entity_by_name(&api->app->reg, name);
+	ge = group_entity_of(&api->app->reg, &a);
 	for (size_t m = 0; ge && m < ge->n_members; m++) {
-		struct gw_api_call *c = call_new(api, NULL, NULL);
+		static const struct api_to nobody;
+		struct gw_api_call *c = call_new(api, &nobody);
 
 		if (!c)
 			break;
@@ -952,7 +1109,7 @@ static void api_group_remove(struct gw_api *api, const json_t *params, gw_api_re
 	gw_groups_remove(api->app->core.db, name);
 	gw_app_save(api->app);
 	gw_app_changed(api->app);
-	reply_ok(reply, ctx);
+	answer_ok(to);
 }
 
 /* ---- entities ---------------------------------------------------------------------------- */
@@ -986,8 +1143,7 @@ static const struct gw_entity *param_entity(struct gw_api *api, const json_t *pa
 	return e;
 }
 
-static void api_entity_set(struct gw_api *api, const json_t *params, gw_api_reply_fn reply,
-			   void *ctx)
+static void api_entity_set(struct gw_api *api, const json_t *params, const struct api_to *to)
 {
 	const struct gw_entity *e;
 	struct gw_light_cmd cmd;
@@ -1000,17 +1156,17 @@ static void api_entity_set(struct gw_api *api, const json_t *params, gw_api_repl
 	int n, rc;
 
 	if (params && !json_is_object(params)) {
-		reply(ctx, NULL, "parameters must be a JSON object");
+		refuse(to, "parameters must be a JSON object");
 		return;
 	}
 	e = param_entity(api, params, err);
 	if (!e) {
-		reply(ctx, NULL, err);
+		refuse(to, err);
 		return;
 	}
 	if (!(e->caps & GW_CAP_LIGHT)) {
 		snprintf(err, sizeof(err), "'%s' is not a light", e->name);
-		reply(ctx, NULL, err);
+		refuse(to, err);
 		return;
 	}
 	rest = json_deep_copy(params);
@@ -1018,19 +1174,19 @@ static void api_entity_set(struct gw_api *api, const json_t *params, gw_api_repl
 	rc = gw_light_cmd_from_json(rest, &cmd, err, sizeof(err));
 	json_decref(rest);
 	if (rc) {
-		reply(ctx, NULL, err);
+		refuse(to, err);
 		return;
 	}
 	if (e->kind == GW_ENTITY_GROUP)
 		cur = gw_app_group_state(api->app, e, &group) ? &group : NULL;
 	else
-		cur = gw_state_cache_get(api->app->core.cache, e->addr);
+		cur = gw_app_element_state(api->app, e, &group);
 	n = gw_light_cmd_messages(&cmd, e, cur, msgs, SET_MESSAGES_MAX, err, sizeof(err));
 	if (n < 0) {
-		reply(ctx, NULL, err);
+		refuse(to, err);
 		return;
 	}
-	c = call_new(api, reply, ctx);
+	c = call_new(api, to);
 	if (!c)
 		return;
 	c->pending = 1;
@@ -1065,8 +1221,7 @@ static void sensor_done(void *ctx, struct mesh_acked_req *req, const struct mesh
 	model_done(ctx, req, r);
 }
 
-static void api_entity_get(struct gw_api *api, const json_t *params, gw_api_reply_fn reply,
-			   void *ctx)
+static void api_entity_get(struct gw_api *api, const json_t *params, const struct api_to *to)
 {
 	static const char *const allowed[] = { "entity", NULL };
 	const struct gw_entity *e;
@@ -1076,14 +1231,14 @@ static void api_entity_get(struct gw_api *api, const json_t *params, gw_api_repl
 	int n;
 
 	if (params_check(params, allowed, err) || !(e = param_entity(api, params, err))) {
-		reply(ctx, NULL, err);
+		refuse(to, err);
 		return;
 	}
 	if (e->kind == GW_ENTITY_GROUP) {
-		reply_new(reply, ctx, gw_app_entity_state(api->app, e));
+		answer_new(to, gw_app_entity_state(api->app, e));
 		return;
 	}
-	c = call_new(api, reply, ctx);
+	c = call_new(api, to);
 	if (!c)
 		return;
 	c->pending = 1;
@@ -1113,7 +1268,7 @@ static void api_entity_get(struct gw_api *api, const json_t *params, gw_api_repl
 	c->data = NULL;
 	if (c->pending == 1) {
 		c->pending = 0;
-		call_fail(c, "'%s' has nothing to read", e->name);
+		call_fail(c, GW_API_ERR_PARAMS, "'%s' has nothing to read", e->name);
 		return;
 	}
 	call_request_done(c, NULL);
@@ -1157,7 +1312,7 @@ static void provision_finished(struct gw_api *api, struct gw_api_call *c, const 
 	if (strcmp(ev->type, GW_EV_PROV_FAILED) == 0) {
 		const json_t *why = json_object_get(ev->data, "error");
 
-		call_fail(c, "provisioning failed: %s",
+		call_fail(c, GW_API_ERR_FAILED, "provisioning failed: %s",
 			  json_is_string(why) ? json_string_value(why) : "unknown reason");
 		return;
 	}
@@ -1179,7 +1334,7 @@ static void provision_finished(struct gw_api *api, struct gw_api_call *c, const 
 	}
 	json_object_set_new(d, "name", json_string(c->name[0] ? c->name : ""));
 	json_object_set(d, "elements", json_object_get(ev->data, "elements"));
-	call_answer(c, d, NULL);
+	call_answer(c, d, GW_API_OK, NULL);
 	json_decref(d);
 }
 
@@ -1202,12 +1357,12 @@ static void api_on_event(void *ctx, const struct gw_event *ev)
 			provision_finished(api, c, ev);
 		} else if (c->wait == WAIT_CONFIGURE && event_addr(ev->data, &addr) &&
 			   addr == c->addr && strcmp(ev->type, GW_EV_NODE_CONFIGURED) == 0) {
-			call_answer(c, ev->data, NULL);
+			call_answer(c, ev->data, GW_API_OK, NULL);
 		} else if (c->wait == WAIT_CONFIGURE && event_addr(ev->data, &addr) &&
 			   addr == c->addr && strcmp(ev->type, GW_EV_NODE_CONFIGURE_FAILED) == 0) {
 			const json_t *why = json_object_get(ev->data, "error");
 
-			call_fail(c, "configuration stopped: %s",
+			call_fail(c, GW_API_ERR_FAILED, "configuration stopped: %s",
 				  json_is_string(why) ? json_string_value(why) : "unknown reason");
 		}
 	}
@@ -1230,11 +1385,13 @@ void gw_api_close(struct gw_api *api)
 
 		api->calls = c->next;
 		c->api = NULL;
-		if (!c->answered)
-			call_answer(c, NULL, "meshgate is shutting down");
 		/* Calls with mesh requests still running free themselves
-		 * when those are canceled. */
-		c->reply = NULL;
+		 * when those are canceled; the others are freed here, by
+		 * the answer or just after it. */
+		if (!c->answered) {
+			call_answer(c, NULL, GW_API_ERR_FAILED, "meshgate is shutting down");
+			continue;
+		}
 		call_maybe_free(c);
 	}
 }
@@ -1242,62 +1399,74 @@ void gw_api_close(struct gw_api *api)
 void gw_api_forget(struct gw_api *api, void *ctx)
 {
 	for (struct gw_api_call *c = api->calls; c; c = c->next)
-		if (c->ctx == ctx) {
-			c->reply = NULL;
-			c->ctx = NULL;
-		}
+		if (c->to.ctx == ctx)
+			memset(&c->to, 0, sizeof(c->to));
 }
 
-typedef void (*api_method_fn)(struct gw_api *api, const json_t *params, gw_api_reply_fn reply,
-			      void *ctx);
+typedef void (*api_method_fn)(struct gw_api *api, const json_t *params, const struct api_to *to);
 
-static void api_info(struct gw_api *api, const json_t *params, gw_api_reply_fn reply, void *ctx)
+/* Views take no parameters; an unknown one is an error, as everywhere. */
+static bool refuse_any_params(const json_t *params, const struct api_to *to)
 {
-	(void)params;
-	reply_new(reply, ctx, gw_app_info_json(api->app));
+	static const char *const none[] = { NULL };
+	char err[ERR_MAX];
+
+	if (!params_check(params, none, err))
+		return false;
+	refuse(to, err);
+	return true;
 }
 
-static void api_nodes(struct gw_api *api, const json_t *params, gw_api_reply_fn reply, void *ctx)
+static void api_info(struct gw_api *api, const json_t *params, const struct api_to *to)
 {
-	(void)params;
-	reply_new(reply, ctx, gw_app_nodes_json(api->app));
+	if (refuse_any_params(params, to))
+		return;
+	answer_new(to, gw_app_info_json(api->app));
 }
 
-static void api_groups(struct gw_api *api, const json_t *params, gw_api_reply_fn reply, void *ctx)
+static void api_nodes(struct gw_api *api, const json_t *params, const struct api_to *to)
 {
-	(void)params;
-	reply_new(reply, ctx, gw_app_groups_json(api->app));
+	if (refuse_any_params(params, to))
+		return;
+	answer_new(to, gw_app_nodes_json(api->app));
 }
 
-static void api_health(struct gw_api *api, const json_t *params, gw_api_reply_fn reply, void *ctx)
+static void api_groups(struct gw_api *api, const json_t *params, const struct api_to *to)
 {
-	(void)params;
-	api_health_check(api, reply, ctx);
+	if (refuse_any_params(params, to))
+		return;
+	answer_new(to, gw_app_groups_json(api->app));
 }
 
-static void api_map(struct gw_api *api, const json_t *params, gw_api_reply_fn reply, void *ctx)
+static void api_health(struct gw_api *api, const json_t *params, const struct api_to *to)
 {
-	(void)params;
-	api_networkmap(api, reply, ctx);
+	if (refuse_any_params(params, to))
+		return;
+	api_health_check(api, to);
 }
 
-static void api_backup_m(struct gw_api *api, const json_t *params, gw_api_reply_fn reply,
-			 void *ctx)
+static void api_map(struct gw_api *api, const json_t *params, const struct api_to *to)
 {
-	(void)params;
-	api_backup(api, reply, ctx);
+	if (refuse_any_params(params, to))
+		return;
+	api_networkmap(api, to);
 }
 
-static void api_members_add(struct gw_api *api, const json_t *params, gw_api_reply_fn reply,
-			    void *ctx)
+static void api_backup_m(struct gw_api *api, const json_t *params, const struct api_to *to)
 {
-	api_group_members(api, params, true, reply, ctx);
+	if (refuse_any_params(params, to))
+		return;
+	api_backup(api, to);
 }
 
-static void api_members_remove(struct gw_api *api, const json_t *params, gw_api_reply_fn reply,
-			       void *ctx)
+static void api_members_add(struct gw_api *api, const json_t *params, const struct api_to *to)
 {
-	api_group_members(api, params, false, reply, ctx);
+	api_group_members(api, params, true, to);
+}
+
+static void api_members_remove(struct gw_api *api, const json_t *params, const struct api_to *to)
+{
+	api_group_members(api, params, false, to);
 }
 
 static const struct {
@@ -1313,6 +1482,7 @@ static const struct {
 	{ "scan", api_scan },
 	{ "provision", api_provision },
 	{ "oob", api_oob },
+	{ "node/info", api_node_info },
 	{ "node/rename", api_node_rename },
 	{ "node/remove", api_node_remove },
 	{ "node/configure", api_node_configure },
@@ -1325,20 +1495,44 @@ static const struct {
 	{ "entity/get", api_entity_get },
 };
 
-void gw_api_call(struct gw_api *api, const char *method, const json_t *params,
-		 gw_api_reply_fn reply, void *ctx)
+static void dispatch(struct gw_api *api, const char *method, const json_t *params,
+		     const struct api_to *to)
 {
 	char err[ERR_MAX];
 
 	if (params && !json_is_object(params)) {
-		reply(ctx, NULL, "parameters must be a JSON object");
+		refuse(to, "parameters must be a JSON object");
 		return;
 	}
 	for (size_t i = 0; i < MESH_ARRAY_SIZE(api_methods); i++)
 		if (strcmp(api_methods[i].name, method) == 0) {
-			api_methods[i].fn(api, params, reply, ctx);
+			api_methods[i].fn(api, params, to);
 			return;
 		}
 	snprintf(err, sizeof(err), "unknown request '%.100s'", method);
-	reply(ctx, NULL, err);
+	answer(to, NULL, GW_API_ERR_UNKNOWN_METHOD, err);
+}
+
+void gw_api_call_ex(struct gw_api *api, const char *method, const json_t *params,
+		    gw_api_result_fn result, void *ctx)
+{
+	struct api_to to = { .result = result, .ctx = ctx };
+
+	dispatch(api, method, params, &to);
+}
+
+void gw_api_call(struct gw_api *api, const char *method, const json_t *params,
+		 gw_api_reply_fn reply, void *ctx)
+{
+	struct api_to to = { .reply = reply, .ctx = ctx };
+
+	dispatch(api, method, params, &to);
+}
+
+bool gw_api_method_exists(const char *method)
+{
+	for (size_t i = 0; i < MESH_ARRAY_SIZE(api_methods); i++)
+		if (strcmp(api_methods[i].name, method) == 0)
+			return true;
+	return false;
 }

@@ -230,6 +230,22 @@ static size_t app_static_oob(void *ctx, const uint8_t uuid[16], uint8_t out[32])
 
 /* ---- provisioning ----------------------------------------------------------------- */
 
+json_t *gw_oob_info_names(uint16_t oob_info)
+{
+	/* Mesh Protocol 3.9.2 (OOB Information); bits 9 and 10 are RFU. */
+	static const char *const names[16] = {
+		"other", "uri", "2d_code", "bar_code", "nfc", "number", "string",
+		"certificate", "records", NULL, NULL, "on_box", "inside_box", "on_paper",
+		"inside_manual", "on_device",
+	};
+	json_t *a = json_array();
+
+	for (unsigned int i = 0; i < 16; i++)
+		if ((oob_info & (1u << i)) && names[i])
+			json_array_append_new(a, json_string(names[i]));
+	return a;
+}
+
 static const char *oob_method_name(uint8_t method)
 {
 	switch (method) {
@@ -244,6 +260,64 @@ static const char *oob_method_name(uint8_t method)
 	}
 }
 
+static const char *oob_action_name(uint8_t method, uint8_t action)
+{
+	return method == MESH_PROV_AUTH_OUTPUT ? mesh_prov_output_action_name(action)
+					       : mesh_prov_input_action_name(action);
+}
+
+/* Names of the set bits of a capability bit field. */
+static json_t *action_names_json(uint16_t bits, const char *(*name)(uint8_t))
+{
+	json_t *a = json_array();
+
+	for (unsigned int i = 0; i < 16; i++)
+		if (bits & (1u << i))
+			json_array_append_new(a, json_string(name((uint8_t)i)));
+	return a;
+}
+
+static json_t *oob_json(uint8_t size, uint16_t actions, const char *(*name)(uint8_t))
+{
+	if (!size)
+		return json_null();
+	return json_pack("{s:i,s:o}", "size", (int)size, "actions",
+			 action_names_json(actions, name));
+}
+
+static const char *alg_name(uint8_t alg)
+{
+	return mesh_prov_alg_name(alg);
+}
+
+/* What the device can do (Provisioning Capabilities) and what meshgate
+ * chose (Provisioning Start), for a wizard to show. */
+static void prov_capabilities_json(json_t *d, const struct mesh_prov_caps *caps,
+				   const struct mesh_prov_start *start)
+{
+	json_object_set_new(d, "elements", json_integer(caps->n_elements));
+	json_object_set_new(d, "algorithms", action_names_json(caps->algorithms, alg_name));
+	json_object_set_new(d, "public_key_oob",
+			    json_boolean(caps->pub_key_type & MESH_PROV_PUBKEY_OOB_AVAILABLE));
+	json_object_set_new(d, "static_oob",
+			    json_boolean(caps->static_oob_type & MESH_PROV_STATIC_OOB_AVAILABLE));
+	json_object_set_new(d, "oob_required", json_boolean(caps->static_oob_type &
+							    MESH_PROV_STATIC_OOB_AUTH_REQUIRED));
+	json_object_set_new(d, "output_oob", oob_json(caps->output_size, caps->output_actions,
+						      mesh_prov_output_action_name));
+	json_object_set_new(d, "input_oob", oob_json(caps->input_size, caps->input_actions,
+						     mesh_prov_input_action_name));
+	json_object_set_new(d, "method", json_string(oob_method_name(start->auth_method)));
+	json_object_set_new(d, "algorithm", json_string(mesh_prov_alg_name(start->algorithm)));
+	json_object_set_new(d, "public_key", json_string(start->public_key ? "oob" : "in-band"));
+	if (start->auth_method == MESH_PROV_AUTH_OUTPUT ||
+	    start->auth_method == MESH_PROV_AUTH_INPUT) {
+		json_object_set_new(d, "action", json_string(oob_action_name(start->auth_method,
+									      start->auth_action)));
+		json_object_set_new(d, "size", json_integer(start->auth_size));
+	}
+}
+
 static json_t *prov_session_json(const struct gw_app *app, const struct mesh_prov_event *ev)
 {
 	json_t *d = json_object();
@@ -254,14 +328,17 @@ static json_t *prov_session_json(const struct gw_app *app, const struct mesh_pro
 		json_object_set_new(d, "name", json_string(conf->name));
 	switch (ev->type) {
 	case MESH_PROV_EV_CAPABILITIES:
-		json_object_set_new(d, "elements", json_integer(ev->capabilities.caps.n_elements));
-		json_object_set_new(d, "method",
-				    json_string(oob_method_name(ev->capabilities.start.auth_method)));
+		prov_capabilities_json(d, &ev->capabilities.caps, &ev->capabilities.start);
 		break;
 	case MESH_PROV_EV_OOB_NEEDED:
 	case MESH_PROV_EV_OOB_SHOW:
 		json_object_set_new(d, "method", json_string(oob_method_name(ev->oob.method)));
 		json_object_set_new(d, "action", json_integer(ev->oob.action));
+		if (ev->oob.method == MESH_PROV_AUTH_OUTPUT ||
+		    ev->oob.method == MESH_PROV_AUTH_INPUT)
+			json_object_set_new(d, "action_name",
+					    json_string(oob_action_name(ev->oob.method,
+									ev->oob.action)));
 		json_object_set_new(d, "size", json_integer(ev->oob.size));
 		json_object_set_new(d, "alphanumeric", json_boolean(ev->oob.alphanumeric));
 		if (ev->type == MESH_PROV_EV_OOB_SHOW)
@@ -322,6 +399,13 @@ static void app_on_prov_event(void *ctx, const struct gw_prov_event *ev)
 		json_object_set_new(d, "uuid", json_uuid(ev->device->uuid));
 		json_object_set_new(d, "rssi", json_integer(ev->device->rssi));
 		json_object_set_new(d, "oob_info", json_integer(ev->device->oob_info));
+		json_object_set_new(d, "oob_info_names", gw_oob_info_names(ev->device->oob_info));
+		if (ev->device->has_uri_hash) {
+			char hex[2 * MESH_URI_HASH_LEN + 1];
+
+			hex_of(ev->device->uri_hash, MESH_URI_HASH_LEN, hex);
+			json_object_set_new(d, "uri_hash", json_string(hex));
+		}
 		if (conf && conf->by_uuid && conf->name[0])
 			json_object_set_new(d, "name", json_string(conf->name));
 		gw_events_bridge(&app->events, GW_EV_DEVICE_DISCOVERED, d);
@@ -440,18 +524,71 @@ static bool entity_has_sensor(const struct gw_entity *e, uint16_t prop)
 	return false;
 }
 
-static void app_on_state(void *ctx, const struct gw_elem_state *st, uint32_t kinds)
+/* When an element last reported a CTL state (CTL or CTL Temperature
+ * Status), on the timer clock: 0 never. */
+static uint64_t ctl_time(const struct gw_app *app, uint16_t addr)
 {
-	struct gw_app *app = ctx;
-	const struct gw_entity *e = gw_registry_entity_by_addr(&app->reg, st->addr);
+	for (size_t i = 0; i < app->n_ctl_times; i++)
+		if (app->ctl_times[i].addr == addr)
+			return app->ctl_times[i].at_ms;
+	return 0;
+}
 
-	if (!e || e->kind != GW_ENTITY_ELEMENT)
-		return;
-	/* A sensor property seen for the first time needs its discovery. */
-	if (kinds & GW_STATE_SENSOR)
-		for (size_t i = 0; i < st->n_sensors; i++)
-			if (!entity_has_sensor(e, st->sensors[i].prop))
-				app_changed(app, CHANGED_ENTITIES);
+static void note_ctl_time(struct gw_app *app, uint16_t addr)
+{
+	uint64_t now = app_now(app) + 1;   /* never 0 */
+	struct gw_app_ctl_time *grown;
+
+	for (size_t i = 0; i < app->n_ctl_times; i++)
+		if (app->ctl_times[i].addr == addr) {
+			app->ctl_times[i].at_ms = now;
+			return;
+		}
+	grown = realloc(app->ctl_times, (app->n_ctl_times + 1) * sizeof(*grown));
+	if (!grown)
+		return;   /* the light's own CTL state is shown, as without this */
+	app->ctl_times = grown;
+	app->ctl_times[app->n_ctl_times].addr = addr;
+	app->ctl_times[app->n_ctl_times++].at_ms = now;
+}
+
+/* The CTL light whose temperature element addr is, or NULL. */
+static const struct gw_entity *light_of_temperature_element(const struct gw_app *app,
+							    uint16_t addr)
+{
+	const struct netdb_node *n = netdb_node_by_address(app->core.db, addr);
+	const struct gw_entity *light;
+
+	if (!n || addr == n->unicast ||
+	    !gw_entity_ctl_temperature_element(n, (size_t)(addr - n->unicast - 1)))
+		return NULL;
+	light = gw_registry_entity_by_addr(&app->reg, (uint16_t)(addr - 1));
+	return light && light->kind == GW_ENTITY_ELEMENT && (light->caps & GW_CAP_CTL) ? light
+											: NULL;
+}
+
+const struct gw_elem_state *gw_app_element_state(const struct gw_app *app,
+						 const struct gw_entity *e,
+						 struct gw_elem_state *buf)
+{
+	const struct gw_elem_state *st = gw_state_cache_get(app->core.cache, e->addr);
+	const struct gw_elem_state *temp;
+	uint16_t next = (uint16_t)(e->addr + 1);
+
+	if (e->kind != GW_ENTITY_ELEMENT || !(e->caps & GW_CAP_CTL) || !st ||
+	    light_of_temperature_element(app, next) != e)
+		return st;
+	temp = gw_state_cache_get(app->core.cache, next);
+	if (!temp)
+		return st;
+	*buf = *st;
+	gw_entity_merge_temperature(buf, ctl_time(app, e->addr), temp, ctl_time(app, next));
+	return buf;
+}
+
+/* An element's state changed: it and the groups it is in. */
+static void emit_element(struct gw_app *app, const struct gw_entity *e)
+{
 	app_emit_state(app, e);
 	for (size_t i = 0; i < app->reg.n_entities; i++) {
 		const struct gw_entity *g = &app->reg.entities[i];
@@ -459,11 +596,34 @@ static void app_on_state(void *ctx, const struct gw_elem_state *st, uint32_t kin
 		if (g->kind != GW_ENTITY_GROUP)
 			continue;
 		for (size_t m = 0; m < g->n_members; m++)
-			if (g->members[m] == st->addr) {
+			if (g->members[m] == e->addr) {
 				app_emit_state(app, g);
 				break;
 			}
 	}
+}
+
+static void app_on_state(void *ctx, const struct gw_elem_state *st, uint32_t kinds)
+{
+	struct gw_app *app = ctx;
+	const struct gw_entity *e = gw_registry_entity_by_addr(&app->reg, st->addr);
+	const struct gw_entity *light;
+
+	if (kinds & GW_STATE_CTL) {
+		note_ctl_time(app, st->addr);
+		/* A temperature element's news are its light's. */
+		light = light_of_temperature_element(app, st->addr);
+		if (light)
+			emit_element(app, light);
+	}
+	if (!e || e->kind != GW_ENTITY_ELEMENT)
+		return;
+	/* A sensor property seen for the first time needs its discovery. */
+	if (kinds & GW_STATE_SENSOR)
+		for (size_t i = 0; i < st->n_sensors; i++)
+			if (!entity_has_sensor(e, st->sensors[i].prop))
+				app_changed(app, CHANGED_ENTITIES);
+	emit_element(app, e);
 }
 
 json_t *gw_app_heartbeat_json(const struct liveness_node *n)
@@ -676,6 +836,7 @@ int gw_app_open(struct gw_app *app, struct mesh_timers *timers, struct mesh_bear
 
 	memset(app, 0, sizeof(*app));
 	app->timers = timers;
+	app->loop_thread = pthread_self();
 	gw_events_init(&app->events);
 	gw_registry_init(&app->reg);
 	mesh_timer_init(&app->bootstrap_timer, bootstrap_fire);
@@ -731,11 +892,16 @@ void gw_app_close(struct gw_app *app)
 	free(app->bootstrap);
 	app->bootstrap = NULL;
 	app->n_bootstrap = 0;
+	free(app->ctl_times);
+	app->ctl_times = NULL;
+	app->n_ctl_times = 0;
 }
 
 void gw_app_bearer_rx(struct gw_app *app, const struct mesh_adv_rx *rx)
 {
-	gw_core_bearer_rx(&app->core, rx);
+	/* A radio still running after gw_app_close() may deliver more. */
+	if (app->core_open)
+		gw_core_bearer_rx(&app->core, rx);
 }
 
 int gw_app_reload(struct gw_app *app, struct gw_config *cfg, char *err, size_t errlen)
@@ -763,6 +929,89 @@ int gw_app_save(struct gw_app *app)
 	if (rc < 0)
 		mesh_log_error(LOG, "network database not saved: %s", err);
 	return rc;
+}
+
+/* ---- log lines ------------------------------------------------------------------------- */
+
+/* Length of the valid UTF-8 sequence at s, or 0 (checked like jansson
+ * does: no overlong forms, no surrogates, nothing above U+10FFFF). */
+static size_t utf8_seq_len(const unsigned char *s)
+{
+	unsigned int cp, n;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1fu;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0fu;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07u;
+	else
+		return 0;
+	for (unsigned int i = 1; i < n; i++) {
+		if ((s[i] & 0xc0u) != 0x80u)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3fu);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/* text as a JSON string, each byte that is not UTF-8 replaced by '?'. */
+static json_t *json_text(const char *text)
+{
+	const unsigned char *s = (const unsigned char *)(text ? text : "");
+	size_t len = strlen((const char *)s), o = 0;
+	char *clean = malloc(len + 1);
+	json_t *j;
+
+	if (!clean)
+		return NULL;
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_seq_len(s + i);
+
+		if (!n) {
+			clean[o++] = '?';
+			i++;
+			continue;
+		}
+		memcpy(clean + o, s + i, n);
+		o += n;
+		i += n;
+	}
+	j = json_stringn(clean, o);
+	free(clean);
+	return j;
+}
+
+void gw_app_log_line(struct gw_app *app, enum mesh_log_level level, const char *module,
+		     const char *message)
+{
+	struct gw_event ev = { .kind = GW_EVENT_LOG };
+	struct timespec now;
+	struct tm tm;
+	char ts[40], sec[24];
+	json_t *d;
+
+	if (app->in_log_line || !pthread_equal(pthread_self(), app->loop_thread))
+		return;
+	app->in_log_line = true;
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	strftime(sec, sizeof(sec), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(ts, sizeof(ts), "%s.%03ldZ", sec, now.tv_nsec / 1000000L);
+	ev.type = mesh_log_level_name(level);
+	d = json_pack("{s:s,s:s,s:o*,s:o*}", "time", ts, "level", ev.type, "module",
+		      json_text(module), "message", json_text(message));
+	if (d) {
+		ev.data = d;
+		gw_events_emit(&app->events, &ev);
+		json_decref(d);
+	}
+	app->in_log_line = false;
 }
 
 /* ---- views ----------------------------------------------------------------------------- */
@@ -883,6 +1132,289 @@ static json_t *node_json(const struct gw_app *app, const struct gw_reg_node *rn,
 	return o;
 }
 
+/* ---- node detail (node/info) ----------------------------------------------------- */
+
+/* "0x1000" for a SIG model, "0x05f1:0x0001" (company:model) for a vendor one. */
+static json_t *model_id_json(const struct netdb_model *m)
+{
+	char s[16];
+
+	if (m->vendor)
+		snprintf(s, sizeof(s), "0x%04x:0x%04x", m->id >> 16, m->id & 0xffffu);
+	else
+		snprintf(s, sizeof(s), "0x%04x", m->id & 0xffffu);
+	return json_string(s);
+}
+
+static const struct netdb_group *group_of_address(const struct netdb *db,
+						  const struct netdb_address *a)
+{
+	for (size_t i = 0; i < db->n_groups; i++) {
+		const struct netdb_address *g = &db->groups[i].address;
+
+		if (g->is_label ? a->is_label && memcmp(g->label, a->label, 16) == 0
+				: !a->is_label && g->address == a->address)
+			return &db->groups[i];
+	}
+	return NULL;
+}
+
+/* An address with what users call it: a group's name, an element's or a
+ * node's name, and a virtual address's Label UUID. */
+static json_t *named_address_json(const struct gw_app *app, const struct netdb_address *a)
+{
+	const struct netdb_group *g = group_of_address(app->core.db, a);
+	const struct gw_entity *e = NULL;
+	const struct gw_reg_node *rn = NULL;
+	json_t *o = json_object();
+
+	json_object_set_new(o, "address", json_addr(a->address));
+	if (a->is_label)
+		json_object_set_new(o, "label", json_uuid(a->label));
+	if (!g && !a->is_label && mesh_addr_is_unicast(a->address)) {
+		e = gw_registry_entity_by_addr(&app->reg, a->address);
+		rn = gw_registry_node_of(&app->reg, a->address);
+	}
+	if (g)
+		json_object_set_new(o, "name", json_string(g->name));
+	else if (e && e->kind == GW_ENTITY_ELEMENT)
+		json_object_set_new(o, "name", json_string(e->name));
+	else if (rn)
+		json_object_set_new(o, "name", json_string(rn->name));
+	return o;
+}
+
+static json_t *transmit_json(const struct netdb_transmit *t)
+{
+	if (!t->present)
+		return json_null();
+	return json_pack("{s:i,s:i}", "count", (int)t->count, "interval_ms", (int)t->interval_ms);
+}
+
+static json_t *publish_json(const struct gw_app *app, const struct netdb_publish *p)
+{
+	json_t *o = named_address_json(app, &p->address);
+
+	json_object_set_new(o, "app_key_index", json_integer(p->app_idx));
+	json_object_set_new(o, "ttl", json_integer(p->ttl));
+	json_object_set_new(o, "period_ms",
+			    json_integer((json_int_t)p->period_steps * p->period_resolution_ms));
+	json_object_set_new(o, "retransmit",
+			    json_pack("{s:i,s:i}", "count", (int)p->retransmit_count,
+				      "interval_ms", (int)p->retransmit_interval_ms));
+	json_object_set_new(o, "credentials",
+			    json_string(p->credentials ? "friendship" : "master"));
+	return o;
+}
+
+static json_t *model_detail_json(const struct gw_app *app, const struct netdb_model *m)
+{
+	const char *name = m->vendor ? NULL : gw_model_name((uint16_t)m->id);
+	json_t *o = json_object(), *bind = json_array(), *subs = json_array();
+
+	json_object_set_new(o, "id", model_id_json(m));
+	json_object_set_new(o, "vendor", json_boolean(m->vendor));
+	json_object_set_new(o, "name", name ? json_string(name) : json_null());
+	for (size_t i = 0; i < m->n_bind; i++)
+		json_array_append_new(bind, json_integer(m->bind[i]));
+	json_object_set_new(o, "app_keys", bind);
+	json_object_set_new(o, "publish", m->has_publish ? publish_json(app, &m->publish)
+							 : json_null());
+	for (size_t i = 0; i < m->n_subscribe; i++)
+		json_array_append_new(subs, named_address_json(app, &m->subscribe[i]));
+	json_object_set_new(o, "subscribe", subs);
+	return o;
+}
+
+static json_t *element_detail_json(const struct gw_app *app, const struct netdb_node *n,
+				   size_t idx)
+{
+	const struct netdb_element *el = &n->elements[idx];
+	uint16_t addr = (uint16_t)(n->unicast + idx);
+	const struct gw_entity *ent = gw_registry_entity_by_addr(&app->reg, addr);
+	json_t *o = json_object(), *models = json_array();
+	char loc[8];
+
+	json_object_set_new(o, "index", json_integer((json_int_t)idx));
+	json_object_set_new(o, "address", json_addr(addr));
+	if (ent && ent->kind == GW_ENTITY_ELEMENT)
+		json_object_set_new(o, "name", json_string(ent->name));
+	else if (el->name[0])
+		json_object_set_new(o, "name", json_string(el->name));
+	snprintf(loc, sizeof(loc), "0x%04x", el->location);
+	json_object_set_new(o, "location", json_string(loc));
+	for (size_t m = 0; m < el->n_models; m++)
+		json_array_append_new(models, model_detail_json(app, &el->models[m]));
+	json_object_set_new(o, "models", models);
+	return o;
+}
+
+/* What the Composition Data, the feature Gets and the heartbeats told:
+ * supported and enabled, null while unknown. A feature the composition
+ * lists is supported even while its state is unknown. */
+static json_t *feature_detail_json(enum netdb_feature f, bool composition_read)
+{
+	if (f == NETDB_FEATURE_ON || f == NETDB_FEATURE_OFF)
+		return json_pack("{s:b,s:b}", "supported", 1, "enabled", f == NETDB_FEATURE_ON);
+	if (f == NETDB_FEATURE_UNSUPPORTED)
+		return json_pack("{s:b,s:b}", "supported", 0, "enabled", 0);
+	if (composition_read)
+		return json_pack("{s:b,s:n}", "supported", 1, "enabled");
+	return json_pack("{s:n,s:n}", "supported", "enabled");
+}
+
+static json_t *feature_bits_json(uint16_t bits)
+{
+	static const char *const names[] = { "relay", "proxy", "friend", "low_power" };
+	json_t *a = json_array();
+
+	for (unsigned int i = 0; i < MESH_ARRAY_SIZE(names); i++)
+		if (bits & (1u << i))
+			json_array_append_new(a, json_string(names[i]));
+	return a;
+}
+
+static json_t *heartbeat_settings_json(const struct netdb_node *n)
+{
+	const struct netdb_heartbeat_pub *hp = &n->heartbeat_pub;
+	json_t *o = json_object(), *pub = json_null(), *subs = json_array();
+
+	if (hp->present)
+		pub = json_pack("{s:o,s:i,s:i,s:i,s:o}", "destination", json_addr(hp->address),
+				"period_s", (int)hp->period_s, "ttl", (int)hp->ttl,
+				"net_key_index", (int)hp->net_idx, "features",
+				feature_bits_json(hp->features));
+	json_object_set_new(o, "publication", pub);
+	for (size_t i = 0; i < n->n_heartbeat_sub; i++)
+		json_array_append_new(subs, json_pack("{s:o,s:o}", "source",
+						      json_addr(n->heartbeat_sub[i].source),
+						      "destination",
+						      json_addr(n->heartbeat_sub[i].destination)));
+	json_object_set_new(o, "subscription", subs);
+	return o;
+}
+
+/* Indexes and key refresh progress, never the keys. */
+static void keys_detail(const struct gw_app *app, const struct netdb_node *n, json_t *o)
+{
+	json_t *nets = json_array(), *apps = json_array();
+	unsigned int phase = 0;
+
+	for (size_t i = 0; i < n->n_net_keys; i++) {
+		const struct netdb_net_key *nk = netdb_net_key(app->core.db, n->net_keys[i].index);
+		unsigned int p = nk ? nk->phase : 0;
+
+		if (p > phase)
+			phase = p;
+		json_array_append_new(nets, json_pack("{s:i,s:b,s:i}", "index",
+						      (int)n->net_keys[i].index, "updated",
+						      n->net_keys[i].updated, "phase", (int)p));
+	}
+	for (size_t i = 0; i < n->n_app_keys; i++)
+		json_array_append_new(apps, json_pack("{s:i,s:b}", "index",
+						      (int)n->app_keys[i].index, "updated",
+						      n->app_keys[i].updated));
+	json_object_set_new(o, "net_keys", nets);
+	json_object_set_new(o, "app_keys", apps);
+	json_object_set_new(o, "key_refresh_phase", json_integer(phase));
+}
+
+/* Health Fault Status the node's elements sent, as the state cache keeps it. */
+static json_t *health_detail_json(const struct gw_app *app, const struct netdb_node *n)
+{
+	json_t *a = json_array();
+
+	for (size_t e = 0; e < n->n_elements; e++) {
+		const struct gw_elem_state *st =
+			gw_state_cache_get(app->core.cache, (uint16_t)(n->unicast + e));
+		json_t *o, *faults;
+		char name[48], company[8];
+
+		if (!st || !(st->known & GW_STATE_HEALTH))
+			continue;
+		faults = json_array();
+		for (size_t f = 0; f < st->n_faults && f < GW_STATE_FAULTS_MAX; f++) {
+			uint8_t code = st->faults[f];
+
+			gw_health_fault_name(code, name, sizeof(name));
+			json_array_append_new(faults, json_pack("{s:i,s:s}", "code", (int)code,
+								"name", name));
+		}
+		snprintf(company, sizeof(company), "0x%04x", st->health_company);
+		o = json_pack("{s:o,s:i,s:s,s:o}", "element", json_addr(st->addr), "test_id",
+			      (int)st->health_test_id, "company_id", company, "faults", faults);
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+static json_t *liveness_detail_json(const struct gw_app *app, const struct netdb_node *n)
+{
+	const struct liveness_node *ln = liveness_find(app->core.liveness, n->unicast);
+	json_t *o = json_object();
+	char ts[32];
+
+	json_object_set_new(o, "state", json_string(ln ? liveness_state_name(ln->state)
+						       : liveness_state_name(LIVENESS_UNKNOWN)));
+	json_object_set_new(o, "online", json_boolean(gw_app_node_online(app, n->unicast)));
+	json_object_set_new(o, "heartbeat_period_s", ln && ln->period_ms
+						     ? json_integer(ln->period_ms / 1000u)
+						     : json_null());
+	if (ln && ln->last_seen_wall_ms) {
+		iso_time(ln->last_seen_wall_ms, ts);
+		json_object_set_new(o, "last_seen", json_string(ts));
+	} else {
+		json_object_set_new(o, "last_seen", json_null());
+	}
+	json_object_set_new(o, "heartbeat", ln && ln->count ? gw_app_heartbeat_json(ln)
+							    : json_null());
+	return o;
+}
+
+json_t *gw_app_node_info_json(const struct gw_app *app, const struct gw_reg_node *rn)
+{
+	const struct netdb_node *n = netdb_node_by_address(app->core.db, rn->addr);
+	json_t *o, *feat, *els;
+
+	if (!n)
+		return NULL;
+	o = json_object();
+	feat = json_object();
+	els = json_array();
+	json_object_set_new(o, "name", json_string(rn->name));
+	json_object_set_new(o, "address", json_addr(n->unicast));
+	json_object_set_new(o, "uuid", json_uuid(n->uuid));
+	json_object_set_new(o, "gateway", json_boolean(rn->is_self));
+	json_object_set_new(o, "configured", json_boolean(n->config_complete));
+	json_object_set_new(o, "composition", json_boolean(n->has_ids));
+	json_object_set_new(o, "cid", n->has_ids ? json_integer(n->cid) : json_null());
+	json_object_set_new(o, "pid", n->has_ids ? json_integer(n->pid) : json_null());
+	json_object_set_new(o, "vid", n->has_ids ? json_integer(n->vid) : json_null());
+	json_object_set_new(o, "crpl", n->has_ids ? json_integer(n->crpl) : json_null());
+	json_object_set_new(o, "security", json_string(n->security_secure ? "secure" : "insecure"));
+	json_object_set_new(feat, "relay", feature_detail_json(n->relay, n->has_ids));
+	json_object_set_new(feat, "proxy", feature_detail_json(n->proxy, n->has_ids));
+	json_object_set_new(feat, "friend", feature_detail_json(n->friend_, n->has_ids));
+	json_object_set_new(feat, "low_power", feature_detail_json(n->low_power, n->has_ids));
+	json_object_set_new(o, "features", feat);
+	json_object_set_new(o, "default_ttl",
+			    n->has_default_ttl ? json_integer(n->default_ttl) : json_null());
+	json_object_set_new(o, "secure_network_beacon",
+			    n->has_secure_beacon ? json_boolean(n->secure_network_beacon)
+						 : json_null());
+	json_object_set_new(o, "network_transmit", transmit_json(&n->network_transmit));
+	json_object_set_new(o, "relay_retransmit", transmit_json(&n->relay_retransmit));
+	for (size_t e = 0; e < n->n_elements; e++)
+		json_array_append_new(els, element_detail_json(app, n, e));
+	json_object_set_new(o, "elements", els);
+	json_object_set_new(o, "heartbeat", heartbeat_settings_json(n));
+	keys_detail(app, n, o);
+	json_object_set_new(o, "liveness", rn->is_self ? json_null()
+						       : liveness_detail_json(app, n));
+	json_object_set_new(o, "health", health_detail_json(app, n));
+	return o;
+}
+
 json_t *gw_app_nodes_json(const struct gw_app *app)
 {
 	json_t *a = json_array();
@@ -961,7 +1493,11 @@ bool gw_app_group_state(const struct gw_app *app, const struct gw_entity *g,
 	 * when any member is on; the brightness of the brightest one on; the
 	 * colour of the member heard last. */
 	for (size_t m = 0; m < g->n_members; m++) {
-		const struct gw_elem_state *ms = gw_state_cache_get(app->core.cache, g->members[m]);
+		const struct gw_entity *me = gw_registry_entity_by_addr(&app->reg, g->members[m]);
+		struct gw_elem_state merged;
+		const struct gw_elem_state *ms =
+			me ? gw_app_element_state(app, me, &merged)
+			   : gw_state_cache_get(app->core.cache, g->members[m]);
 		bool on;
 
 		if (!ms)
@@ -1011,7 +1547,7 @@ json_t *gw_app_entity_state(const struct gw_app *app, const struct gw_entity *e)
 	if (e->kind == GW_ENTITY_GROUP)
 		st = gw_app_group_state(app, e, &group) ? &group : NULL;
 	else
-		st = gw_state_cache_get(app->core.cache, e->addr);
+		st = gw_app_element_state(app, e, &group);
 	o = gw_entity_state_json(e, st);
 	if (!o || e->kind != GW_ENTITY_ELEMENT)
 		return o;

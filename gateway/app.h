@@ -17,6 +17,7 @@
 #define GATEWAY_APP_H
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -25,6 +26,7 @@
 #include "gateway/core.h"
 #include "gateway/events.h"
 #include "gateway/registry.h"
+#include "mesh/log.h"
 #include "mesh/sim/scenario.h"
 
 struct gw_app_options {
@@ -56,7 +58,14 @@ struct gw_app {
 		uint8_t tid;
 		uint64_t at_ms;
 	} last_action[8];                 /* switch Sets already reported */
+	struct gw_app_ctl_time {
+		uint16_t addr;
+		uint64_t at_ms;
+	} *ctl_times;                     /* when elements last reported CTL */
+	size_t n_ctl_times;
 	bool closing;
+	pthread_t loop_thread;            /* the loop's: log events come from it only */
+	bool in_log_line;                 /* a log event is being delivered */
 };
 
 /*
@@ -73,6 +82,8 @@ int gw_app_open(struct gw_app *app, struct mesh_timers *timers, struct mesh_bear
 void gw_app_start(struct gw_app *app);
 void gw_app_close(struct gw_app *app);
 
+/* What the radio heard; dropped once gw_app_close() ran (the radio may
+ * still be delivering). */
 void gw_app_bearer_rx(struct gw_app *app, const struct mesh_adv_rx *rx);
 
 /* SIGHUP: new names and groups from cfg (moved in on success). The radio
@@ -90,13 +101,39 @@ void gw_app_key_refresh_soon(struct gw_app *app);
 /* Save the network database, logging a failure. 0 or negative errno. */
 int gw_app_save(struct gw_app *app);
 
+/*
+ * A log line as an event (GW_EVENT_LOG, type = the level's name, data
+ * {"time","level","module","message"}) for the WebSocket's "log" topic;
+ * the program's log sink calls it for every line. A line logged while a
+ * log event is being delivered is not turned into another event (no
+ * recursion), and neither are lines from threads other than the loop's
+ * (the event stream is not thread safe).
+ */
+void gw_app_log_line(struct gw_app *app, enum mesh_log_level level, const char *module,
+		     const char *message);
+
+/* The names of the bits set in an unprovisioned beacon's OOB Information
+ * ("number", "on_box", ...; RFU bits are left out). New reference. */
+json_t *gw_oob_info_names(uint16_t oob_info);
+
 /* Views (new references). */
 json_t *gw_app_info_json(const struct gw_app *app);
 json_t *gw_app_nodes_json(const struct gw_app *app);
 json_t *gw_app_groups_json(const struct gw_app *app);
+/* Everything known of one node for its detail page (node/info; docs/mqtt.md):
+ * composition, per-model bindings, publication and subscriptions, features,
+ * heartbeat settings, key indexes (never keys), liveness, health faults.
+ * NULL if the node is not in the database. */
+json_t *gw_app_node_info_json(const struct gw_app *app, const struct gw_reg_node *rn);
 /* An entity's state as users see it (with linkquality and last_seen for
  * elements; a group's from its members). */
 json_t *gw_app_entity_state(const struct gw_app *app, const struct gw_entity *e);
+/* An element's cached state as users see it: a CTL light's with the
+ * temperature its CTL Temperature element reported later (buf holds it
+ * then). NULL when nothing is known. */
+const struct gw_elem_state *gw_app_element_state(const struct gw_app *app,
+						 const struct gw_entity *e,
+						 struct gw_elem_state *buf);
 /* Liveness of a node: "online", "offline". Nodes never watched count as online. */
 bool gw_app_node_online(const struct gw_app *app, uint16_t primary);
 json_t *gw_app_heartbeat_json(const struct liveness_node *n);

@@ -82,6 +82,169 @@ uint32_t gw_entity_caps_of_element(const struct netdb_element *el)
 	return caps;
 }
 
+/* ---- names for people ----------------------------------------------------- */
+
+/* SIG models by ID (Mesh Protocol 4.4 foundation models, Mesh Model 7.3). */
+static const struct {
+	uint16_t id;
+	const char *name;
+} model_names[] = {
+	{ 0x0000, "Configuration Server" },
+	{ 0x0001, "Configuration Client" },
+	{ 0x0002, "Health Server" },
+	{ 0x0003, "Health Client" },
+	{ 0x0004, "Remote Provisioning Server" },
+	{ 0x0005, "Remote Provisioning Client" },
+	{ 0x0006, "Directed Forwarding Configuration Server" },
+	{ 0x0007, "Directed Forwarding Configuration Client" },
+	{ 0x0008, "Bridge Configuration Server" },
+	{ 0x0009, "Bridge Configuration Client" },
+	{ 0x000a, "Mesh Private Beacon Server" },
+	{ 0x000b, "Mesh Private Beacon Client" },
+	{ 0x000c, "On-Demand Private Proxy Server" },
+	{ 0x000d, "On-Demand Private Proxy Client" },
+	{ 0x000e, "SAR Configuration Server" },
+	{ 0x000f, "SAR Configuration Client" },
+	{ 0x0010, "Opcodes Aggregator Server" },
+	{ 0x0011, "Opcodes Aggregator Client" },
+	{ 0x0012, "Large Composition Data Server" },
+	{ 0x0013, "Large Composition Data Client" },
+	{ 0x0014, "Solicitation PDU RPL Configuration Server" },
+	{ 0x0015, "Solicitation PDU RPL Configuration Client" },
+	{ 0x1000, "Generic OnOff Server" },
+	{ 0x1001, "Generic OnOff Client" },
+	{ 0x1002, "Generic Level Server" },
+	{ 0x1003, "Generic Level Client" },
+	{ 0x1004, "Generic Default Transition Time Server" },
+	{ 0x1005, "Generic Default Transition Time Client" },
+	{ 0x1006, "Generic Power OnOff Server" },
+	{ 0x1007, "Generic Power OnOff Setup Server" },
+	{ 0x1008, "Generic Power OnOff Client" },
+	{ 0x1009, "Generic Power Level Server" },
+	{ 0x100a, "Generic Power Level Setup Server" },
+	{ 0x100b, "Generic Power Level Client" },
+	{ 0x100c, "Generic Battery Server" },
+	{ 0x100d, "Generic Battery Client" },
+	{ 0x100e, "Generic Location Server" },
+	{ 0x100f, "Generic Location Setup Server" },
+	{ 0x1010, "Generic Location Client" },
+	{ 0x1011, "Generic Admin Property Server" },
+	{ 0x1012, "Generic Manufacturer Property Server" },
+	{ 0x1013, "Generic User Property Server" },
+	{ 0x1014, "Generic Client Property Server" },
+	{ 0x1015, "Generic Property Client" },
+	{ 0x1100, "Sensor Server" },
+	{ 0x1101, "Sensor Setup Server" },
+	{ 0x1102, "Sensor Client" },
+	{ 0x1200, "Time Server" },
+	{ 0x1201, "Time Setup Server" },
+	{ 0x1202, "Time Client" },
+	{ 0x1203, "Scene Server" },
+	{ 0x1204, "Scene Setup Server" },
+	{ 0x1205, "Scene Client" },
+	{ 0x1206, "Scheduler Server" },
+	{ 0x1207, "Scheduler Setup Server" },
+	{ 0x1208, "Scheduler Client" },
+	{ 0x1300, "Light Lightness Server" },
+	{ 0x1301, "Light Lightness Setup Server" },
+	{ 0x1302, "Light Lightness Client" },
+	{ 0x1303, "Light CTL Server" },
+	{ 0x1304, "Light CTL Setup Server" },
+	{ 0x1305, "Light CTL Client" },
+	{ 0x1306, "Light CTL Temperature Server" },
+	{ 0x1307, "Light HSL Server" },
+	{ 0x1308, "Light HSL Setup Server" },
+	{ 0x1309, "Light HSL Client" },
+	{ 0x130a, "Light HSL Hue Server" },
+	{ 0x130b, "Light HSL Saturation Server" },
+	{ 0x130c, "Light xyL Server" },
+	{ 0x130d, "Light xyL Setup Server" },
+	{ 0x130e, "Light xyL Client" },
+	{ 0x130f, "Light LC Server" },
+	{ 0x1310, "Light LC Setup Server" },
+	{ 0x1311, "Light LC Client" },
+};
+
+const char *gw_model_name(uint16_t sig_id)
+{
+	for (size_t i = 0; i < MESH_ARRAY_SIZE(model_names); i++)
+		if (model_names[i].id == sig_id)
+			return model_names[i].name;
+	return NULL;
+}
+
+/*
+ * Health fault values (Mesh Protocol, Assigned Numbers): 0x00 is no fault;
+ * then every condition has a warning (odd value) and an error (the even
+ * value after it), in this order up to 0x32.
+ */
+static const char *const fault_conditions[] = {
+	"Battery Low", "Supply Voltage Too Low", "Supply Voltage Too High",
+	"Power Supply Interrupted", "No Load", "Overload", "Overheat", "Condensation",
+	"Vibration", "Configuration", "Element Not Calibrated", "Memory", "Self-Test",
+	"Input Too Low", "Input Too High", "Input No Change", "Actuator Blocked",
+	"Housing Opened", "Tamper", "Device Moved", "Device Dropped", "Overflow", "Empty",
+	"Internal Bus", "Mechanism Jammed",
+};
+
+const char *gw_health_fault_name(uint8_t code, char *buf, size_t len)
+{
+	size_t cond = code ? (size_t)(code - 1) / 2 : 0;
+
+	if (code == 0)
+		snprintf(buf, len, "No Fault");
+	else if (cond < MESH_ARRAY_SIZE(fault_conditions))
+		snprintf(buf, len, "%s %s", fault_conditions[cond], code % 2 ? "Warning" : "Error");
+	else if (code >= 0x80)
+		snprintf(buf, len, "Vendor Specific 0x%02x", code);
+	else
+		snprintf(buf, len, "Reserved 0x%02x", code);
+	return buf;
+}
+
+bool gw_entity_ctl_temperature_element(const struct netdb_node *n, size_t idx)
+{
+	bool ctl = false, temp = false;
+
+	if (idx + 1 >= n->n_elements)
+		return false;
+	for (size_t i = 0; i < n->elements[idx].n_models; i++)
+		ctl |= !n->elements[idx].models[i].vendor &&
+		       n->elements[idx].models[i].id == MESH_MODEL_CTL_SRV;
+	for (size_t i = 0; i < n->elements[idx + 1].n_models; i++)
+		temp |= !n->elements[idx + 1].models[i].vendor &&
+			n->elements[idx + 1].models[i].id == MESH_MODEL_CTL_TEMP_SRV;
+	return ctl && temp;
+}
+
+void gw_entity_merge_temperature(struct gw_elem_state *light, uint64_t light_ctl_ms,
+				 const struct gw_elem_state *temp, uint64_t temp_ctl_ms)
+{
+	if (!temp || !(temp->known & GW_STATE_CTL))
+		return;
+	if ((light->known & GW_STATE_CTL) && light_ctl_ms >= temp_ctl_ms)
+		return;
+	/* The temperature element knows nothing of the CTL Lightness: without
+	 * a CTL state of its own, the light takes it from its Lightness (the
+	 * two are bound), and without that the state stays as it was rather
+	 * than show a brightness nobody reported. */
+	if (!(light->known & GW_STATE_CTL)) {
+		if (light->known & GW_STATE_LIGHTNESS)
+			light->ctl_lightness = light->target_lightness;
+		else
+			return;
+	}
+	light->known |= GW_STATE_CTL;
+	light->temperature = temp->temperature;
+	light->target_temperature = temp->target_temperature;
+	light->delta_uv = temp->delta_uv;
+	if (temp->known & GW_STATE_CTL_TEMP_RANGE) {
+		light->known |= GW_STATE_CTL_TEMP_RANGE;
+		light->temp_min = temp->temp_min;
+		light->temp_max = temp->temp_max;
+	}
+}
+
 /* A light for users: OnOff, Lightness, CTL or HSL. A Generic Level Server
  * alone is not one: it is how the CTL Temperature and HSL Hue/Saturation
  * elements next to a colour light show their level, and dimming it would

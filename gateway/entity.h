@@ -169,6 +169,28 @@ struct gw_sensor_class {
 /* NULL for properties meshgate does not know. */
 const struct gw_sensor_class *gw_sensor_class_of(uint16_t prop);
 
+/*
+ * A Light CTL Server keeps its temperature on a second element, the CTL
+ * Temperature Server's (Mesh Model 6.4.3): whether element idx+1 of n is
+ * that element for a CTL Server on element idx.
+ */
+bool gw_entity_ctl_temperature_element(const struct netdb_node *n, size_t idx);
+/*
+ * The light's state with the temperature (and Delta UV, temperature
+ * range) its CTL Temperature element reported, when that is newer:
+ * light_ctl_ms and temp_ctl_ms are when each last reported a CTL state
+ * (0: never). Temperature statuses published by the second element then
+ * reach the light's "color_temp".
+ */
+void gw_entity_merge_temperature(struct gw_elem_state *light, uint64_t light_ctl_ms,
+				 const struct gw_elem_state *temp, uint64_t temp_ctl_ms);
+
+/* The name of a SIG model ("Generic OnOff Server"), NULL if unknown. */
+const char *gw_model_name(uint16_t sig_id);
+/* The name of a Health fault ("Battery Low Warning", "Overheat Error",
+ * "Vendor Specific 0x80"), written to buf; returns buf. */
+const char *gw_health_fault_name(uint8_t code, char *buf, size_t len);
+
 /* Transition seconds -> Generic Default Transition Time field. */
 uint8_t gw_transition_field(uint32_t ms);
 

@@ -6,7 +6,9 @@
  * each command on each capability combination (opcodes, fields,
  * transition encoding, TOGGLE against known and unknown state,
  * brightness 0, clamping to the temperature range); the conversions at
- * their edges; and the sensor class table against sensor_msg's table.
+ * their edges; the sensor class table against sensor_msg's table; the
+ * names of SIG models and Health faults; and a CTL light's temperature
+ * taken from its CTL Temperature element when that reported last.
  *
  * Every message produced is also encoded with the mesh layer's codec, so
  * nothing here can pass with a Set the radio would refuse.
@@ -180,6 +182,38 @@ static void test_caps_from_models(void **state)
 	assert_int_equal(caps_of(NULL, 0, false), 0);
 }
 
+static void test_names(void **state)
+{
+	char buf[48];
+
+	(void)state;
+	assert_string_equal(gw_model_name(0x0000), "Configuration Server");
+	assert_string_equal(gw_model_name(0x0002), "Health Server");
+	assert_string_equal(gw_model_name(0x1000), "Generic OnOff Server");
+	assert_string_equal(gw_model_name(0x1100), "Sensor Server");
+	assert_string_equal(gw_model_name(0x1306), "Light CTL Temperature Server");
+	assert_string_equal(gw_model_name(0x1311), "Light LC Client");
+	assert_null(gw_model_name(0x1312));
+	assert_null(gw_model_name(0x0016));
+	assert_null(gw_model_name(0xffff));
+
+	assert_string_equal(gw_health_fault_name(0x00, buf, sizeof(buf)), "No Fault");
+	assert_string_equal(gw_health_fault_name(0x01, buf, sizeof(buf)), "Battery Low Warning");
+	assert_string_equal(gw_health_fault_name(0x02, buf, sizeof(buf)), "Battery Low Error");
+	assert_string_equal(gw_health_fault_name(0x0d, buf, sizeof(buf)), "Overheat Warning");
+	assert_string_equal(gw_health_fault_name(0x0e, buf, sizeof(buf)), "Overheat Error");
+	assert_string_equal(gw_health_fault_name(0x32, buf, sizeof(buf)),
+			    "Mechanism Jammed Error");
+	assert_string_equal(gw_health_fault_name(0x33, buf, sizeof(buf)), "Reserved 0x33");
+	assert_string_equal(gw_health_fault_name(0x7f, buf, sizeof(buf)), "Reserved 0x7f");
+	assert_string_equal(gw_health_fault_name(0x80, buf, sizeof(buf)),
+			    "Vendor Specific 0x80");
+	assert_string_equal(gw_health_fault_name(0xff, buf, sizeof(buf)),
+			    "Vendor Specific 0xff");
+	/* A short buffer is cut, not overrun. */
+	assert_string_equal(gw_health_fault_name(0x01, buf, 8), "Battery");
+}
+
 /* ---- conversions ----------------------------------------------------------- */
 
 static void test_conversions(void **state)
@@ -317,6 +351,132 @@ static void test_state_ctl(void **state)
 	/* A CTL reading for an entity without CTL shows no colour. */
 	e = light(CAPS_DIM);
 	check_state(&e, &st, "{\"brightness\":128,\"state\":\"ON\"}");
+}
+
+/* A node with a CTL light on element 0 and its CTL Temperature Server on
+ * element 1, then a dimmer on element 2 (models in the given order). */
+static void ctl_node(struct netdb_node *n, struct netdb_element els[3], struct netdb_model m[8])
+{
+	static const uint32_t ids[] = { 0x1000, 0x1300, 0x1303, 0x1304, 0x1002, 0x1306, 0x1000,
+					0x1300 };
+
+	memset(n, 0, sizeof(*n));
+	memset(els, 0, 3 * sizeof(*els));
+	memset(m, 0, 8 * sizeof(*m));
+	for (size_t i = 0; i < 8; i++)
+		m[i].id = ids[i];
+	els[0].models = &m[0];
+	els[0].n_models = 4;
+	els[1].models = &m[4];
+	els[1].n_models = 2;
+	els[2].models = &m[6];
+	els[2].n_models = 2;
+	n->unicast = 0x0105;
+	n->n_elements = 3;
+	n->elements = els;
+}
+
+static void test_ctl_temperature_element(void **state)
+{
+	struct netdb_node n;
+	struct netdb_element els[3];
+	struct netdb_model m[8];
+
+	(void)state;
+	ctl_node(&n, els, m);
+	assert_true(gw_entity_ctl_temperature_element(&n, 0));
+	/* Element 1 holds the temperature, not a CTL Server; 2 is the last. */
+	assert_false(gw_entity_ctl_temperature_element(&n, 1));
+	assert_false(gw_entity_ctl_temperature_element(&n, 2));
+	assert_false(gw_entity_ctl_temperature_element(&n, 7));
+	/* A vendor model with the number is not the Temperature Server. */
+	m[5].vendor = true;
+	assert_false(gw_entity_ctl_temperature_element(&n, 0));
+	m[5].vendor = false;
+	/* Nor is a CTL Server whose next element has none. */
+	m[5].id = 0x1000;
+	assert_false(gw_entity_ctl_temperature_element(&n, 0));
+}
+
+/* Whether the merge left the CTL part of a state as it was. */
+static void assert_ctl_unchanged(const struct gw_elem_state *st, const struct gw_elem_state *was)
+{
+	assert_int_equal(st->known, was->known);
+	assert_int_equal(st->ctl_lightness, was->ctl_lightness);
+	assert_int_equal(st->temperature, was->temperature);
+	assert_int_equal(st->target_temperature, was->target_temperature);
+	assert_int_equal(st->delta_uv, was->delta_uv);
+	assert_int_equal(st->temp_min, was->temp_min);
+	assert_int_equal(st->temp_max, was->temp_max);
+}
+
+static void test_state_ctl_temperature_merge(void **state)
+{
+	struct gw_entity e = light(CAPS_DIM | GW_CAP_CTL);
+	struct gw_elem_state lamp = elem_state(GW_STATE_CTL | GW_STATE_ONOFF);
+	struct gw_elem_state temp = elem_state(GW_STATE_CTL | GW_STATE_CTL_TEMP_RANGE);
+	struct gw_elem_state st;
+
+	(void)state;
+	lamp.target_onoff = 1;
+	lamp.ctl_lightness = 0xffff;
+	lamp.temperature = lamp.target_temperature = 6500;
+	lamp.delta_uv = 3;
+	temp.addr = 0x0106;
+	temp.temperature = 4000;
+	temp.target_temperature = 2700;
+	temp.delta_uv = -7;
+	temp.temp_min = 2000;
+	temp.temp_max = 7000;
+
+	/* The temperature element reported last: its target is the light's. */
+	st = lamp;
+	gw_entity_merge_temperature(&st, 10, &temp, 20);
+	assert_int_equal(st.target_temperature, 2700);
+	assert_int_equal(st.temperature, 4000);
+	assert_int_equal(st.delta_uv, -7);
+	assert_true(st.known & GW_STATE_CTL_TEMP_RANGE);
+	assert_int_equal(st.temp_min, 2000);
+	assert_int_equal(st.temp_max, 7000);
+	assert_int_equal(st.ctl_lightness, 0xffff);
+	assert_int_equal(st.addr, 0x0105);
+	check_state(&e, &st, "{\"brightness\":255,\"color_mode\":\"color_temp\","
+			     "\"color_temp\":370,\"state\":\"ON\"}");
+
+	/* The light's own CTL Status is newer (or as new): it stays. */
+	st = lamp;
+	gw_entity_merge_temperature(&st, 20, &temp, 20);
+	assert_ctl_unchanged(&st, &lamp);
+	check_state(&e, &st, "{\"brightness\":255,\"color_mode\":\"color_temp\","
+			     "\"color_temp\":154,\"state\":\"ON\"}");
+
+	/* Nothing from the temperature element, or no CTL state there. */
+	st = lamp;
+	gw_entity_merge_temperature(&st, 10, NULL, 20);
+	assert_ctl_unchanged(&st, &lamp);
+	temp.known = GW_STATE_LEVEL;
+	gw_entity_merge_temperature(&st, 10, &temp, 20);
+	assert_ctl_unchanged(&st, &lamp);
+	temp.known = GW_STATE_CTL;
+
+	/* No CTL Status from the light yet: its Lightness gives the CTL
+	 * Lightness, so the brightness stays what the light reported. */
+	st = elem_state(GW_STATE_LIGHTNESS | GW_STATE_ONOFF);
+	st.target_onoff = 1;
+	st.target_lightness = 0x8080;
+	gw_entity_merge_temperature(&st, 0, &temp, 5);
+	assert_true(st.known & GW_STATE_CTL);
+	assert_int_equal(st.ctl_lightness, 0x8080);
+	check_state(&e, &st, "{\"brightness\":128,\"color_mode\":\"color_temp\","
+			     "\"color_temp\":370,\"state\":\"ON\"}");
+
+	/* Nor a Lightness: no brightness is made up, nothing changes. */
+	st = elem_state(GW_STATE_ONOFF);
+	st.target_onoff = 1;
+	lamp = st;
+	gw_entity_merge_temperature(&st, 0, &temp, 5);
+	assert_ctl_unchanged(&st, &lamp);
+	check_state(&e, &st, "{\"state\":\"ON\"}");
 }
 
 static void test_state_hsl(void **state)
@@ -830,10 +990,13 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_caps_from_models),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_ctl_temperature_element),
 		cmocka_unit_test(test_conversions),
 		cmocka_unit_test(test_state_onoff),
 		cmocka_unit_test(test_state_lightness),
 		cmocka_unit_test(test_state_ctl),
+		cmocka_unit_test(test_state_ctl_temperature_merge),
 		cmocka_unit_test(test_state_hsl),
 		cmocka_unit_test(test_state_sensor),
 		cmocka_unit_test(test_parse_ok),
