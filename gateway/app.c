@@ -908,6 +908,8 @@ int gw_app_reload(struct gw_app *app, struct gw_config *cfg, char *err, size_t e
 {
 	(void)err;
 	(void)errlen;
+	if (gw_groups_follow_renames(app->core.db, &app->cfg, cfg) > 0)
+		gw_app_save(app);
 	gw_config_free(&app->cfg);
 	app->cfg = *cfg;
 	gw_config_init(cfg);

@@ -227,6 +227,35 @@ readdress:
 	return 1;
 }
 
+static const struct gw_config_group *config_group_named(const struct gw_config *cfg,
+							const char *name)
+{
+	for (size_t i = 0; i < cfg->n_groups; i++)
+		if (strcmp(cfg->groups[i].name, name) == 0)
+			return &cfg->groups[i];
+	return NULL;
+}
+
+int gw_groups_follow_renames(struct netdb *db, const struct gw_config *previous,
+			     const struct gw_config *cfg)
+{
+	int renamed = 0;
+
+	for (size_t i = 0; i < cfg->n_groups; i++) {
+		const struct gw_config_group *cg = &cfg->groups[i];
+		struct netdb_address want;
+		struct netdb_group *g;
+
+		if (gw_groups_find_name(db, cg->name) || !config_address(cg, &want))
+			continue;
+		g = gw_groups_find_address(db, &want);
+		if (g && config_group_named(previous, g->name) && !config_group_named(cfg, g->name) &&
+		    gw_groups_rename(db, g->name, cg->name) == 0)
+			renamed++;
+	}
+	return renamed;
+}
+
 /* Groups whose address the file gives go first: an automatic group must
  * not take an address that a group further down the file asks for. */
 static bool kind_is_given(enum gw_config_group_kind kind)

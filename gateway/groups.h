@@ -44,4 +44,14 @@ int gw_groups_rename(struct netdb *db, const char *from, const char *to);
 int gw_groups_sync(struct netdb *db, const struct gw_config *cfg, uint16_t reserved, char *err,
 		   size_t errlen);
 
+/*
+ * A group the previous configuration named and the new one does not, at
+ * an address the new one gives another name: the file renamed it. Rename
+ * it in db so it keeps its address (and its members' subscriptions)
+ * instead of the new name being refused as a clash. Returns how many
+ * groups were renamed. Call before gw_groups_sync() on a reload.
+ */
+int gw_groups_follow_renames(struct netdb *db, const struct gw_config *previous,
+			     const struct gw_config *cfg);
+
 #endif

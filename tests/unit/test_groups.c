@@ -504,6 +504,33 @@ static void test_sync_move_conflict(void **state)
 	netdb_free(db);
 }
 
+/* A reload where the file renamed a group: the database group follows
+ * (same address), where a group added by request at an address the file
+ * now names is still a clash. */
+static void test_reload_follows_renames(void **state)
+{
+	struct netdb *db = new_db();
+	struct gw_config before, after;
+	char err[512];
+
+	(void)state;
+	load_cfg(&before, "groups:\n  upstairs: 0xc001\n");
+	assert_int_equal(gw_groups_sync(db, &before, HB_GROUP, err, sizeof(err)), 1);
+	add_ok(db, "api group", group_addr(0xc002));
+	load_cfg(&after, "groups:\n  downstairs: 0xc001\n  mine now: 0xc002\n");
+	assert_int_equal(gw_groups_follow_renames(db, &before, &after), 1);
+	assert_null(gw_groups_find_name(db, "upstairs"));
+	assert_int_equal(find(db, "downstairs")->address.address, 0xc001);
+	assert_int_equal(gw_groups_sync(db, &after, HB_GROUP, err, sizeof(err)), 0);
+	assert_contains(err, "groups.mine now: its address is already group 'api group'");
+	assert_true(strstr(err, "downstairs") == NULL);
+	/* Nothing more to follow the second time. */
+	assert_int_equal(gw_groups_follow_renames(db, &after, &after), 0);
+	gw_config_free(&before);
+	gw_config_free(&after);
+	netdb_free(db);
+}
+
 /* No group address left: the automatic group is skipped and said so. */
 static void test_sync_exhausted(void **state)
 {
@@ -574,6 +601,7 @@ int main(void)
 		cmocka_unit_test(test_sync_moves),
 		cmocka_unit_test(test_sync_conflicts),
 		cmocka_unit_test(test_sync_move_conflict),
+		cmocka_unit_test(test_reload_follows_renames),
 		cmocka_unit_test(test_sync_exhausted),
 		cmocka_unit_test(test_sync_messages_fit),
 	};
