@@ -187,6 +187,37 @@ static int app_create_network(const char *dir, const struct gw_config *cfg,
 	return rc;
 }
 
+/*
+ * The in-process simulator builds its world afresh from the scenario at
+ * every start: the devices meshgate provisioned and configured last time
+ * are factory-new again, and its relays start their sequence numbers
+ * anew. A network database kept from last time would describe nodes that
+ * no longer exist (and drop their messages as replays), so the network
+ * starts afresh too; the old files are kept aside, not deleted.
+ */
+static int set_aside_simulated_network(const char *dir, char *err, size_t errlen)
+{
+	static const char *const files[] = { NETDB_FILE, NETDB_STATE_FILE, LIVENESS_FILE };
+	char aside[4200], from[4200], to[4300];
+
+	snprintf(aside, sizeof(aside), "%s/previous-simulation", dir);
+	if (mkdir(aside, 0700) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "%s: cannot create: %s", aside, strerror(errno));
+		return -errno;
+	}
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(from, sizeof(from), "%s/%s", dir, files[i]);
+		snprintf(to, sizeof(to), "%s/%s", aside, files[i]);
+		if (rename(from, to) < 0 && errno != ENOENT) {
+			snprintf(err, errlen, "cannot move %s to %s: %s", from, aside, strerror(errno));
+			return -errno;
+		}
+	}
+	mesh_log_info(LOG, "the simulated world starts afresh, so does its network: the previous "
+		      "one is kept in %s", aside);
+	return 0;
+}
+
 /* ---- the configuration's part in configuring nodes ------------------------------ */
 
 static bool group_address(struct gw_app *app, const char *name, struct netdb_address *out)
@@ -847,6 +878,11 @@ int gw_app_open(struct gw_app *app, struct mesh_timers *timers, struct mesh_bear
 	snprintf(app->bearer_desc, sizeof(app->bearer_desc), "%s",
 		 opts->bearer_desc ? opts->bearer_desc : "");
 	dir = app->cfg.mesh.data_dir[0] ? app->cfg.mesh.data_dir : opts->data_dir;
+	if (opts->demo_scenario && file_exists(dir, NETDB_FILE)) {
+		rc = set_aside_simulated_network(dir, err, errlen);
+		if (rc)
+			goto fail;
+	}
 	app->new_network = !file_exists(dir, NETDB_FILE);
 	if (app->new_network) {
 		rc = app_create_network(dir, &app->cfg, opts->demo_scenario, err, errlen);
