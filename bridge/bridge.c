@@ -462,11 +462,11 @@ static void bridge_on_message(void *ctx, const char *topic, const uint8_t *paylo
 	size_t plen;
 
 	if (strcmp(topic, b->ha_status) == 0) {
-		/* Home Assistant restarted: it forgot discovery and states. */
+		/* Home Assistant restarted: it forgot discovery and states, and
+		 * the bridge's own topics are what its availability reads. */
 		if (len == 6 && memcmp(payload, "online", 6) == 0) {
-			mesh_log_info(LOG, "Home Assistant is online: publishing discovery again");
-			publish_discovery(b, true);
-			publish_entities(b, true);
+			mesh_log_info(LOG, "Home Assistant is online: publishing everything again");
+			publish_everything(b, true);
 		}
 		return;
 	}

@@ -147,7 +147,9 @@ static void node_id_of(const struct gw_entity *e, char out[NODE_ID_MAX])
 	char hex[33];
 
 	mesh_hex_encode(e->node_uuid, 16, hex);
-	snprintf(out, NODE_ID_MAX, "meshgate_%.8s", hex);
+	/* The whole UUID: makers number devices, so UUIDs often share a
+	 * prefix, and a shared node_id makes two nodes one in Home Assistant. */
+	snprintf(out, NODE_ID_MAX, "meshgate_%s", hex);
 }
 
 /* An object_id from anything: [a-zA-Z0-9_-] only. */

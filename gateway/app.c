@@ -877,7 +877,9 @@ int gw_app_open(struct gw_app *app, struct mesh_timers *timers, struct mesh_bear
 	gw_config_init(cfg);
 	snprintf(app->bearer_desc, sizeof(app->bearer_desc), "%s",
 		 opts->bearer_desc ? opts->bearer_desc : "");
-	dir = app->cfg.mesh.data_dir[0] ? app->cfg.mesh.data_dir : opts->data_dir;
+	/* The caller's (a --data option, already weighed against the file)
+	 * wins; the file's otherwise. */
+	dir = opts->data_dir && opts->data_dir[0] ? opts->data_dir : app->cfg.mesh.data_dir;
 	if (opts->demo_scenario && file_exists(dir, NETDB_FILE)) {
 		rc = set_aside_simulated_network(dir, err, errlen);
 		if (rc)

@@ -374,3 +374,39 @@ void test_broker_destroy(struct test_broker *b)
 	rmdir(b->dir);
 	b->dir[0] = '\0';
 }
+
+char *test_broker_log(const struct test_broker *b)
+{
+	char path[320];
+	char *text = NULL;
+	size_t len = 0, cap = 0;
+	FILE *f;
+
+	if (broker_path(b, path, sizeof(path), "mosquitto.log"))
+		return NULL;
+	f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	for (;;) {
+		size_t n;
+
+		if (cap - len < 4096) {
+			char *grown = realloc(text, cap + 65536);
+
+			if (!grown) {
+				free(text);
+				fclose(f);
+				return NULL;
+			}
+			text = grown;
+			cap += 65536;
+		}
+		n = fread(text + len, 1, cap - len - 1, f);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	fclose(f);
+	text[len] = '\0';
+	return text;
+}

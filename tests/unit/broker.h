@@ -41,4 +41,9 @@ int test_broker_restart(struct test_broker *b);
 /* Stop and remove the directory. */
 void test_broker_destroy(struct test_broker *b);
 
+/* The broker's log so far (every packet it sent and received, every
+ * connect and disconnect), NUL-terminated, to free; NULL if it cannot be
+ * read. Tests tell a clean DISCONNECT from a dropped connection by it. */
+char *test_broker_log(const struct test_broker *b);
+
 #endif
