@@ -513,15 +513,9 @@ static void bridge_on_connected(void *ctx, bool reconnect)
 	publish_everything(b, true);
 }
 
-static void bridge_on_disconnected(void *ctx, const char *reason, unsigned int retry_ms)
-{
-	(void)ctx;
-	mesh_log_warn(LOG, "MQTT broker: %s; trying again in %.1f s", reason, retry_ms / 1000.0);
-}
-
 static const struct mqtt_conn_ops bridge_conn_ops = {
 	.connected = bridge_on_connected,
-	.disconnected = bridge_on_disconnected,
+	/* No .disconnected: the connection logs why and when it retries. */
 	.message = bridge_on_message,
 };
 
