@@ -924,18 +924,33 @@ int sim_device_press(struct sim_device *d, uint8_t elem_idx, int on)
 	return rc;
 }
 
-int sim_device_light_onoff(struct sim_device *d, uint8_t elem_idx)
+/* The light state a lamp's OnOff or Lightness server on elem_idx views. */
+static struct light_state *light_on_elem(struct sim_device *d, uint8_t elem_idx)
 {
 	struct mesh_model *model;
 	struct lmodel *lm;
 
 	if (!d || !d->stack || elem_idx >= d->stack->access.n_elems)
-		return MESH_ERR_NOT_FOUND;
+		return NULL;
 	model = mesh_access_model_find(&d->stack->access, elem_idx,
 				       mesh_model_id_sig(MESH_MODEL_GEN_ONOFF_SRV));
 	if (!model)
 		model = mesh_access_model_find(&d->stack->access, elem_idx,
 					       mesh_model_id_sig(MESH_MODEL_LIGHTNESS_SRV));
 	lm = model ? lmodel_of(model) : NULL;
-	return lm ? present_onoff(lm->st) : MESH_ERR_NOT_FOUND;
+	return lm ? lm->st : NULL;
+}
+
+int sim_device_light_onoff(struct sim_device *d, uint8_t elem_idx)
+{
+	struct light_state *st = light_on_elem(d, elem_idx);
+
+	return st ? present_onoff(st) : MESH_ERR_NOT_FOUND;
+}
+
+int sim_device_light_lightness(struct sim_device *d, uint8_t elem_idx)
+{
+	struct light_state *st = light_on_elem(d, elem_idx);
+
+	return st ? (int)st->v.present[CH_LIGHTNESS] : MESH_ERR_NOT_FOUND;
 }

@@ -163,6 +163,9 @@ int sim_device_press(struct sim_device *d, uint8_t elem_idx, int on);
 /* A simulated lamp's light on element elem_idx: 1 on (or turning on), 0
  * off, MESH_ERR_NOT_FOUND without an OnOff or Lightness server there. */
 int sim_device_light_onoff(struct sim_device *d, uint8_t elem_idx);
+/* Its present Lightness Actual, 0..65535 (0 is off; during a transition
+ * the value reached so far), MESH_ERR_NOT_FOUND as above. */
+int sim_device_light_lightness(struct sim_device *d, uint8_t elem_idx);
 
 /*
  * Input OOB for an unprovisioned node that asked for it (on_prov_input):

@@ -426,7 +426,7 @@ static void cmd_help(void)
 	say("ok commands: help; list; garbage CTRL N; mute CTRL on|off; hwerror CTRL [CODE]; "
 	    "reopen CTRL [DELAY_MS]; off DEVICE; on DEVICE; link A B LOSS [RSSI]; unlink A B; "
 	    "send DEVICE DST TTL|default HEX; input DEVICE VALUE; press DEVICE [ELEMENT] [on|off]; "
-	    "quit");
+	    "state DEVICE [ELEMENT]; quit");
 }
 
 static void cmd_list(struct meshsim *app)
@@ -598,6 +598,32 @@ static void cmd_press(struct meshsim *app, int argc, char **argv)
 		say("ok");
 }
 
+/* What a lamp looks like right now: state DEVICE [ELEMENT] (default 0). */
+static void cmd_state(struct meshsim *app, int argc, char **argv)
+{
+	struct sim_device *d = find_device(app, argv[1]);
+	unsigned long elem = 0;
+	int onoff, lightness;
+
+	if (!d)
+		return;
+	if (argc > 2 && !parse_ulong(argv[2], 7, &elem)) {
+		say("error: element %s is not 0..7", argv[2]);
+		return;
+	}
+	if (!d->stack) {
+		say("error: %s is not a provisioned node", d->desc.name);
+		return;
+	}
+	onoff = sim_device_light_onoff(d, (uint8_t)elem);
+	lightness = sim_device_light_lightness(d, (uint8_t)elem);
+	if (onoff < 0 || lightness < 0) {
+		say("error: %s has no light on element %lu", d->desc.name, elem);
+		return;
+	}
+	say("ok %s onoff %d lightness %d", d->desc.name, onoff, lightness);
+}
+
 static void cmd_link(struct meshsim *app, int argc, char **argv)
 {
 	struct sim_device *a, *b;
@@ -743,6 +769,9 @@ static void run_command(struct meshsim *app, char *line)
 	} else if (strcmp(argv[0], "press") == 0) {
 		NEED(2, 4, "press DEVICE [ELEMENT] [on|off]");
 		cmd_press(app, argc, argv);
+	} else if (strcmp(argv[0], "state") == 0) {
+		NEED(2, 3, "state DEVICE [ELEMENT]");
+		cmd_state(app, argc, argv);
 	} else {
 		say("error: unknown command %s (try help)", argv[0]);
 	}
