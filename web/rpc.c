@@ -377,10 +377,36 @@ static int topics_param(const json_t *params, uint32_t *out, char *why)
 	return 0;
 }
 
+/* A page that subscribes to states starts with what is known now, not
+ * with "unknown" until each entity next changes. */
+static void send_current_states(struct web_rpc_session *s)
+{
+	const struct gw_registry *reg = &s->rpc->app->reg;
+
+	for (size_t i = 0; i < reg->n_entities && !s->dropped; i++) {
+		const struct gw_entity *e = &reg->entities[i];
+		json_t *state = gw_app_entity_state(s->rpc->app, e);
+		json_t *msg, *p;
+
+		if (!state || json_object_size(state) == 0) {
+			json_decref(state);
+			continue;
+		}
+		p = json_object();
+		json_object_set_new(p, "entity", json_string(e->name));
+		json_object_set_new(p, "state", state);
+		msg = json_object();
+		json_object_set_new(msg, "jsonrpc", json_string("2.0"));
+		json_object_set_new(msg, "method", json_string("state"));
+		json_object_set_new(msg, "params", p);
+		session_send_json(s, msg);
+	}
+}
+
 static void method_subscribe(struct rpc_call *c, const json_t *params, bool subscribe)
 {
 	char why[MSG_MAX];
-	uint32_t topics;
+	uint32_t topics, before = c->s->topics;
 	json_t *r;
 
 	if (topics_param(params, &topics, why)) {
@@ -395,6 +421,8 @@ static void method_subscribe(struct rpc_call *c, const json_t *params, bool subs
 	json_object_set_new(r, "topics", topics_json(c->s->topics));
 	call_result(c, r);
 	json_decref(r);
+	if ((c->s->topics & TOPIC_STATES) && !(before & TOPIC_STATES))
+		send_current_states(c->s);
 }
 
 /* ---- dispatch ------------------------------------------------------------------------ */

@@ -768,6 +768,37 @@ static struct gw_entity test_entity(const char *name)
 	return e;
 }
 
+/* A page subscribing to states starts with the states known now (the
+ * garden light has its entity once test_no_key_material configured it). */
+static void test_subscribe_sends_known_states(void **state)
+{
+	struct fixture *f = *state;
+	static struct conn c;
+	struct web_rpc_session *s = session(f, &c);
+	const struct gw_entity *garden = gw_registry_entity_by_name(&f->app.reg, "garden light");
+	static const uint8_t on[] = { 0x01 };
+	struct mesh_access_msg st = { .app_idx = 0, .opcode = 0x8204, .params = on,
+				      .params_len = sizeof(on) };
+	const json_t *p;
+
+	assert_non_null(garden);
+	st.src = garden->addr;
+	assert_true(gw_state_cache_update(f->app.core.cache, &st, 1000) > 0);
+	say(s, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"subscribe\","
+	       "\"params\":{\"topics\":[\"lists\"]}}");
+	assert_int_equal(notifications(&c, "state", NULL), 0);
+	say(s, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"subscribe\","
+	       "\"params\":{\"topics\":[\"states\"]}}");
+	assert_true(notifications(&c, "state", &p) >= 1);
+	assert_true(c.n >= 3);
+	/* Subscribing again sends nothing new. */
+	conn_clear(&c);
+	say(s, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"subscribe\","
+	       "\"params\":{\"topics\":[\"states\"]}}");
+	assert_int_equal(notifications(&c, "state", NULL), 0);
+	web_rpc_session_free(s);
+}
+
 static void test_subscribe(void **state)
 {
 	struct fixture *f = *state;
@@ -1106,6 +1137,7 @@ int main(void)
 		cmocka_unit_test(test_batch_freed_while_waiting),
 		cmocka_unit_test(test_api_closed_first),
 		cmocka_unit_test(test_no_key_material),
+		cmocka_unit_test(test_subscribe_sends_known_states),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
