@@ -31,6 +31,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <MQTTAsync.h>
@@ -102,6 +106,7 @@ struct mqtt_conn {
 	char *ca_file, *cert_file, *key_file;
 	char *will_topic, *will_payload;
 	bool tls, insecure;
+	unsigned int port;      /* the broker's, for TCP_NODELAY */
 	int version;
 	unsigned int keepalive_s, min_ms, max_ms;
 
@@ -595,6 +600,57 @@ static void conn_connect(struct mqtt_conn *c)
 		conn_post_slot(c, &c->ev_connect, EV_CONNECT_FAILED, rc, MQTTAsync_strerror(rc));
 }
 
+/* The port of Paho's tcp://host:port or ssl://host:port. */
+static unsigned int uri_port(const char *uri)
+{
+	const char *colon = strrchr(uri, ':');
+
+	return colon ? (unsigned int)strtoul(colon + 1, NULL, 10) : 0;
+}
+
+/*
+ * Neither Paho nor the broker turns Nagle's algorithm off, and Paho has
+ * no option to: on a connection that both sends (a state) and receives (a
+ * command), a small packet can wait up to 40 ms for a delayed ACK, which
+ * is what a /set answered by a lamp's status looks like (docs/
+ * performance.md). Paho's socket is one of this process's descriptors:
+ * find the TCP connections to the broker's port and set TCP_NODELAY.
+ * Another client's connection to that port gains the same, harmlessly.
+ */
+static void nodelay_to_broker(const struct mqtt_conn *c)
+{
+	DIR *dir = opendir("/proc/self/fd");
+	struct dirent *d;
+
+	if (!dir || !c->port) {
+		if (dir)
+			closedir(dir);
+		return;
+	}
+	while ((d = readdir(dir))) {
+		struct sockaddr_storage peer;
+		socklen_t len = sizeof(peer);
+		int fd = atoi(d->d_name), one = 1, type = 0;
+		socklen_t tlen = sizeof(type);
+		unsigned int port;
+
+		if (d->d_name[0] < '0' || d->d_name[0] > '9' || fd == dirfd(dir))
+			continue;
+		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) < 0 || type != SOCK_STREAM ||
+		    getpeername(fd, (struct sockaddr *)&peer, &len) < 0)
+			continue;
+		if (peer.ss_family == AF_INET)
+			port = ntohs(((struct sockaddr_in *)&peer)->sin_port);
+		else if (peer.ss_family == AF_INET6)
+			port = ntohs(((struct sockaddr_in6 *)&peer)->sin6_port);
+		else
+			continue;
+		if (port == c->port)
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	}
+	closedir(dir);
+}
+
 static void conn_on_connected(struct mqtt_conn *c)
 {
 	bool again = c->ever_connected;
@@ -609,6 +665,7 @@ static void conn_on_connected(struct mqtt_conn *c)
 	}
 	if (c->life != LIFE_RUNNING)
 		return;
+	nodelay_to_broker(c);
 	mesh_log_info(LOG, "connected to %s (MQTT %s)%s", c->server,
 		      c->version == 5 ? "5" : "3.1.1", again ? " again" : "");
 	if (c->ops.connected)
@@ -1088,11 +1145,13 @@ int mqtt_conn_create(struct mqtt_conn **out, uv_loop_t *loop, const struct mqtt_
 {
 	char uri[URI_MAX];
 	struct mqtt_conn *c;
+	unsigned int port;
 	bool tls;
 	int rc;
 
 	*out = NULL;
 	rc = parse_server(opts->server, uri, sizeof(uri), &tls, err, errlen);
+	port = rc == 0 ? uri_port(uri) : 0;
 	if (rc == 0)
 		rc = check_options(opts, err, errlen);
 	if (rc == 0 && tls)
@@ -1109,6 +1168,7 @@ int mqtt_conn_create(struct mqtt_conn **out, uv_loop_t *loop, const struct mqtt_
 	c->ops = *ops;
 	c->ctx = ctx;
 	c->tls = tls;
+	c->port = port;
 	conn_init_slots(c);
 	rc = conn_copy_options(c, opts);
 	if (rc) {

@@ -24,6 +24,9 @@
 #include <sys/wait.h>
 
 #include <cmocka.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include "bridge/mqtt_conn.h"
 #include "broker.h"
@@ -377,6 +380,27 @@ static void test_publish_while_disconnected(void **state)
  * when its current 1 s poll ends, so a second simultaneous client costs
  * 1-2 s to connect (one client alone connects at once).
  */
+/* Every TCP connection of this process to the broker's port has
+ * TCP_NODELAY (and there is at least one). */
+static bool broker_sockets_nodelay(unsigned int port)
+{
+	unsigned int seen = 0;
+
+	for (int fd = 0; fd < 1024; fd++) {
+		struct sockaddr_in peer;
+		socklen_t len = sizeof(peer), olen = sizeof(int);
+		int nodelay = 0;
+
+		if (getpeername(fd, (struct sockaddr *)&peer, &len) < 0 ||
+		    peer.sin_family != AF_INET || ntohs(peer.sin_port) != port)
+			continue;
+		if (getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &nodelay, &olen) < 0 || !nodelay)
+			return false;
+		seen++;
+	}
+	return seen > 0;
+}
+
 static void round_trip(int version)
 {
 	static const uint8_t binary[] = { 'a', 0, 'b', 0xff };
@@ -397,6 +421,9 @@ static void round_trip(int version)
 	client_start(&a, &loop, &oa);
 	assert_true(test_uv_run_until(&loop, cond_connected, &a, WAIT_MS));
 	assert_int_equal(a.reconnects, 0);
+	/* A command and the state it causes share the connection: no
+	 * waiting for delayed ACKs (Nagle's algorithm off). */
+	assert_true(broker_sockets_nodelay(shared.port));
 	wait_for_msgs(&loop, &a, 1);
 	assert_msg(&a.msgs[0], "rt/retained", "online", 6, true);
 
