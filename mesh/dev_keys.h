@@ -19,7 +19,7 @@
 
 #include "crypto.h"
 
-#define MESH_DEV_KEYS_MAX 64
+#define MESH_DEV_KEYS_MAX 256
 
 struct mesh_dev_key {
 	bool used;
