@@ -4,6 +4,11 @@
  * network database and state of the data directory, discovery,
  * provisioning, node configuration, state cache, liveness).
  *
+ * `meshgate run` adds the application on top: its API, the MQTT bridge
+ * and the web server (dashboard and WebSocket API), which both call the
+ * core and are closed before it. Log lines go to stderr and, as events,
+ * to WebSocket clients that subscribed to them.
+ *
  * `meshgate provision` is the same daemon with one job: provision one
  * device, asking for OOB values on the terminal, configure it, then exit.
  */
@@ -15,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -27,6 +33,8 @@
 #include "mesh/log.h"
 #include "mesh/uv_timers.h"
 #include "bridge/bridge.h"
+#include "web/auth.h"
+#include "web/web.h"
 #include "config/gateway_config.h"
 #include "api.h"
 #include "app.h"
@@ -59,7 +67,11 @@ struct run_opts {
 	/* meshgate run */
 	const char *config_path;        /* NULL: the built-in demo configuration */
 	bool bearer_given, data_given, level_given;
+	/* The configuration's data_dir: a copy, as the configuration moves
+	 * into the application when it opens. */
+	char config_data_dir[GW_CONFIG_PATH_MAX];
 	bool no_mqtt;
+	bool no_web;
 };
 
 struct gateway {
@@ -84,7 +96,7 @@ struct gateway {
 	bool input_open;
 	char line[256];
 	size_t line_len;
-	/* meshgate run: the application, its API and the MQTT bridge */
+	/* meshgate run: the application, its API, the MQTT bridge, the web server */
 	struct gw_config cfg;
 	struct gw_app app;
 	bool app_open;
@@ -92,6 +104,7 @@ struct gateway {
 	bool api_open;
 	struct bridge bridge;
 	bool bridge_open;
+	struct web_server *web;
 	bool stopping;
 	uv_signal_t sighup;
 	uv_signal_t sigint, sigterm;
@@ -103,7 +116,7 @@ static void run_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: meshgate [run] [--config FILE] [--data DIR] [--bearer SPEC] [--baud N]\n"
-		"                    [--no-rtscts] [--hci-log FILE] [--no-mqtt]\n"
+		"                    [--no-rtscts] [--hci-log FILE] [--no-mqtt] [--no-web]\n"
 		"                    [--log-level error|warn|info|debug] [--exit-after SECONDS]\n"
 		"       meshgate provision UUID [--method auto|none|static|output|input]\n"
 		"                    [--static-oob HEX] [--algorithm cmac|hmac] [--attention SECONDS]\n"
@@ -114,6 +127,7 @@ static void run_usage(FILE *out)
 		"                           the built-in demo on the simulated stairway.\n"
 		"                           SIGHUP reloads its names and groups\n"
 		"  --no-mqtt                run without connecting to an MQTT broker\n"
+		"  --no-web                 run without the web dashboard and its API\n"
 		"  --data DIR               the network database and state (default: $"
 		MESHGATE_DATA_ENV " or ./" MESHGATE_DATA_DEFAULT ");\n"
 		"                           a new network is created there on first start\n"
@@ -363,6 +377,10 @@ static int run_parse(int argc, char **argv, struct run_opts *o, bool provision)
 		}
 		if (!provision && strcmp(a, "--no-mqtt") == 0) {
 			o->no_mqtt = true;
+			continue;
+		}
+		if (!provision && strcmp(a, "--no-web") == 0) {
+			o->no_web = true;
 			continue;
 		}
 		if (provision && strcmp(a, "--no-configure") == 0) {
@@ -686,7 +704,34 @@ static int run_open_core(struct gateway *gw)
 	return 0;
 }
 
-/* --- meshgate run: the application, its API and the MQTT bridge ----------- */
+/* --- meshgate run: the application, its API, the MQTT bridge, the web ------- */
+
+/* What mesh/log.c writes when no sink is set: the daemon's sink keeps it. */
+static void run_log_stderr(enum mesh_log_level level, const char *component, const char *msg)
+{
+	struct timespec ts;
+	struct tm tm;
+	char stamp[32] = "";
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (localtime_r(&ts.tv_sec, &tm))
+		strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);
+	fprintf(stderr, "%s.%03ld %-5s %s: %s\n", stamp, ts.tv_nsec / 1000000L,
+		mesh_log_level_name(level), component, msg);
+}
+
+/* Every log line to stderr, and while the application is open to its
+ * event stream too (the WebSocket API's "log" topic). gw_app_log_line()
+ * drops lines of other threads and lines logged while it delivers one. */
+static void run_log_sink(void *ctx, enum mesh_log_level level, const char *component,
+			 const char *message)
+{
+	struct gateway *gw = ctx;
+
+	run_log_stderr(level, component, message);
+	if (gw->app_open)
+		gw_app_log_line(&gw->app, level, component, message);
+}
 
 /* Bridge events in the log too, for those who run without MQTT. */
 static void run_on_app_event(void *ctx, const struct gw_event *ev)
@@ -718,6 +763,52 @@ static const char *run_bearer_desc(const struct radio_config *r, char *out, size
 	snprintf(out, len, "%s%s%s", kinds[r->kind], r->target[0] ? ":" : "",
 		 r->target[0] ? r->target : "");
 	return out;
+}
+
+/* /health's view of the MQTT connection. */
+static const char *run_mqtt_status(void *ctx)
+{
+	struct gateway *gw = ctx;
+
+	return gw->bridge_open && mqtt_conn_is_connected(gw->bridge.conn) ? "connected"
+									  : "disconnected";
+}
+
+/* The dashboard and its API; its address (and a password generated at
+ * this start, the one time it is ever shown) on stdout. */
+static int run_open_web(struct gateway *gw)
+{
+	struct web_server_options wo;
+	const char *password;
+	char err[2048];
+
+	if (gw->opts->no_web || !gw->app.cfg.web.enabled)
+		return 0;
+	if (!gw->api_open) {
+		mesh_log_error(LOG, "web: the request API did not start");
+		return -1;
+	}
+	memset(&wo, 0, sizeof(wo));
+	wo.data_dir = gw->opts->data_dir;
+	if (gw->bridge_open) {
+		wo.mqtt_status = run_mqtt_status;
+		wo.mqtt_ctx = gw;
+	}
+	if (web_server_open(&gw->web, gw->loop, &gw->app, &gw->api, &gw->app.cfg.web, &wo, err,
+			    sizeof(err)) < 0) {
+		mesh_log_error(LOG, "%s", err);
+		return -1;
+	}
+	password = web_server_new_password(gw->web);
+	if (password)
+		printf("web dashboard: %s password: %s (shown once; stored hashed in %s/%s)\n",
+		       web_server_url(gw->web), password, gw->opts->data_dir, WEB_AUTH_FILE);
+	else
+		printf("web dashboard: %s\n", web_server_url(gw->web));
+	fflush(stdout);
+	web_server_forget_password(gw->web);
+	mesh_log_info(LOG, "web dashboard at %s", web_server_url(gw->web));
+	return 0;
 }
 
 static int run_open_app(struct gateway *gw)
@@ -763,6 +854,8 @@ static int run_open_app(struct gateway *gw)
 		mesh_log_info(LOG, "MQTT: %s, base topic '%s'", gw->app.cfg.mqtt.server,
 			      gw->app.cfg.mqtt.base_topic);
 	}
+	if (run_open_web(gw) < 0)
+		return -1;
 	gw_prov_scan(gw->prov, RUN_SCAN_WINDOW_S);
 	gw_app_start(&gw->app);
 	return 0;
@@ -823,6 +916,11 @@ static void run_stop(struct gateway *gw)
 {
 	if (!gw->loop)
 		return;
+	/* Browsers are let go at once; the web server's sockets close as
+	 * the loop runs on, and nothing of it touches the core after this. */
+	if (gw->web)
+		web_server_close(gw->web);
+	gw->web = NULL;
 	/* The bridge says goodbye first: offline on bridge/state while the
 	 * loop still runs to deliver it; run_stop() comes back when done. */
 	if (gw->bridge_open && !gw->stopping) {
@@ -957,8 +1055,10 @@ static int run_load_config(struct run_opts *o, struct gw_config *cfg)
 	}
 	if (!o->radio.hci_log && b->hci_log[0])
 		o->radio.hci_log = b->hci_log;
-	if (!o->data_given && cfg->mesh.data_dir[0])
-		o->data_dir = cfg->mesh.data_dir;
+	if (!o->data_given && cfg->mesh.data_dir[0]) {
+		snprintf(o->config_data_dir, sizeof(o->config_data_dir), "%s", cfg->mesh.data_dir);
+		o->data_dir = o->config_data_dir;
+	}
 	if (!o->level_given)
 		o->level = levels[cfg->log.level];
 	return 0;
@@ -991,6 +1091,8 @@ static int run_daemon(int argc, char **argv, bool provision)
 	}
 	opts.data_dir = meshgate_data_dir(opts.data_dir);
 	mesh_log_set_level(opts.level);
+	if (!provision)
+		mesh_log_set_sink(run_log_sink, gwp);
 	gwp->opts = &opts;
 	gwp->exit_code = provision ? EXIT_RUNTIME : 0;
 	gwp->loop = &loop;
@@ -998,6 +1100,7 @@ static int run_daemon(int argc, char **argv, bool provision)
 		mesh_log_error(LOG, "%s", err);
 		uv_run(&loop, UV_RUN_DEFAULT);
 		uv_loop_close(&loop);
+		mesh_log_set_sink(NULL, NULL);
 		gw_config_free(&gwp->cfg);
 		free(gwp);
 		return EXIT_RUNTIME;
@@ -1015,6 +1118,7 @@ static int run_daemon(int argc, char **argv, bool provision)
 	uv_run(&loop, UV_RUN_DEFAULT);
 	mesh_log_info(LOG, "stopped after %" PRIu64 " mesh advertisements", gwp->rx_count);
 	rc = uv_loop_close(&loop) == 0 ? gwp->exit_code : EXIT_RUNTIME;
+	mesh_log_set_sink(NULL, NULL);
 	gw_config_free(&gwp->cfg);
 	free(gwp);
 	return rc;

@@ -51,7 +51,7 @@ static void test_simulator_with_btsnoop(void **state)
 	char *out, *decoded;
 
 	(void)state;
-	assert_int_equal(run(&out, "%s run --exit-after 4 --hci-log %s/cap.btsnoop",
+	assert_int_equal(run(&out, "%s run --no-web --exit-after 4 --hci-log %s/cap.btsnoop",
 			     MESHGATE_BIN, workdir), 0);
 	assert_non_null(strstr(out, "simulated world 'stairway'"));
 	assert_non_null(strstr(out, "controller ready"));
@@ -98,7 +98,7 @@ static void test_attached_to_meshsim_over_pty(void **state)
 		nanosleep(&(struct timespec){ .tv_nsec = 50000000 }, NULL);
 	assert_int_equal(lstat(link, &st), 0);
 
-	rc = run(&out, "%s run --bearer uart:%s --exit-after 2", MESHGATE_BIN, link);
+	rc = run(&out, "%s run --no-web --bearer uart:%s --exit-after 2", MESHGATE_BIN, link);
 	stop_meshsim();
 	assert_int_equal(rc, 0);
 	assert_non_null(strstr(out, "controller ready"));
@@ -115,7 +115,7 @@ static void test_sigterm_stops_cleanly(void **state)
 	char *out;
 
 	(void)state;
-	assert_int_equal(run(&out, "%s run --hci-log %s/term.btsnoop & pid=$!; sleep 1.5; "
+	assert_int_equal(run(&out, "%s run --no-web --hci-log %s/term.btsnoop & pid=$!; sleep 1.5; "
 			     "kill -TERM $pid; wait $pid", MESHGATE_BIN, workdir), 0);
 	assert_non_null(strstr(out, "SIGTERM: shutting down"));
 	assert_non_null(strstr(out, "stopped after"));
