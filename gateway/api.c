@@ -68,6 +68,7 @@ struct gw_api_call {
 	char error[ERR_MAX];             /* the first failure */
 	json_t *data;                    /* the answer being built */
 	bool force;                      /* node/remove */
+	bool answer_state;               /* entity/set, entity/get: the element's state at the end */
 	struct gw_api_call *next;
 };
 
@@ -204,6 +205,15 @@ static struct gw_api_call *call_new(struct gw_api *api, const struct api_to *to)
 /* A mesh request of the call finished: answer when the last one has.
  * A request that went wrong is a failure: the parameters were checked
  * before anything was sent. */
+/* Looked up when the answer is due: the registry may have been rebuilt
+ * while the mesh answered. */
+static json_t *element_state_json(const struct gw_app *app, uint16_t addr)
+{
+	const struct gw_entity *e = gw_registry_entity_by_addr(&app->reg, addr);
+
+	return e ? gw_app_entity_state(app, e) : json_object();
+}
+
 static void call_request_done(struct gw_api_call *c, const char *error)
 {
 	if (error && !c->failures++)
@@ -219,6 +229,8 @@ static void call_request_done(struct gw_api_call *c, const char *error)
 		call_answer(c, NULL, GW_API_ERR_FAILED, c->error);
 	else if (c->data)
 		call_answer(c, c->data, GW_API_OK, NULL);
+	else if (c->answer_state && c->api)
+		call_answer_new(c, element_state_json(c->api->app, c->addr));
 	else
 		call_answer_new(c, json_object());
 }
@@ -1190,6 +1202,10 @@ static void api_entity_set(struct gw_api *api, const json_t *params, const struc
 	if (!c)
 		return;
 	c->pending = 1;
+	/* A unicast Set answers with the state its statuses left; a group's
+	 * members answer later, on their own. */
+	c->answer_state = e->kind != GW_ENTITY_GROUP;
+	c->addr = e->addr;
 	for (int i = 0; i < n; i++) {
 		c->pending++;
 		rc = gw_core_model_send(&api->app->core, e->addr, e->has_label ? e->label : NULL,
@@ -1266,6 +1282,7 @@ static void api_entity_get(struct gw_api *api, const json_t *params, const struc
 	}
 	/* The answer is the state once every status is in. */
 	c->data = NULL;
+	c->answer_state = true;
 	if (c->pending == 1) {
 		c->pending = 0;
 		call_fail(c, GW_API_ERR_PARAMS, "'%s' has nothing to read", e->name);

@@ -195,6 +195,19 @@ static int app_create_network(const char *dir, const struct gw_config *cfg,
  * no longer exist (and drop their messages as replays), so the network
  * starts afresh too; the old files are kept aside, not deleted.
  */
+/* A damaged database is not set aside quietly: opening it says what is
+ * wrong, as for any other bearer. */
+static bool database_readable(const char *dir)
+{
+	struct netdb *db = NULL;
+	char why[256];
+
+	if (netdb_open(&db, dir, why, sizeof(why)) < 0)
+		return false;
+	netdb_free(db);
+	return true;
+}
+
 static int set_aside_simulated_network(const char *dir, char *err, size_t errlen)
 {
 	static const char *const files[] = { NETDB_FILE, NETDB_STATE_FILE, LIVENESS_FILE };
@@ -880,7 +893,7 @@ int gw_app_open(struct gw_app *app, struct mesh_timers *timers, struct mesh_bear
 	/* The caller's (a --data option, already weighed against the file)
 	 * wins; the file's otherwise. */
 	dir = opts->data_dir && opts->data_dir[0] ? opts->data_dir : app->cfg.mesh.data_dir;
-	if (opts->demo_scenario && file_exists(dir, NETDB_FILE)) {
+	if (opts->demo_scenario && file_exists(dir, NETDB_FILE) && database_readable(dir)) {
 		rc = set_aside_simulated_network(dir, err, errlen);
 		if (rc)
 			goto fail;
