@@ -710,6 +710,30 @@ static void test_unknown_names(void **state)
 }
 
 /* Names: every rule, taken names, names the file pins. */
+/* An error sentence quoting a long name is cut at its limit: never inside
+ * a UTF-8 character, or JSON encoders (the MQTT answer, JSON-RPC) would
+ * refuse the whole sentence. */
+static void test_long_utf8_name_in_error(void **state)
+{
+	struct fx *f = *state;
+	char params[600] = "{\"name\":\"a";
+	struct answer a;
+	json_t *j;
+
+	for (int i = 0; i < 126; i++)
+		strcat(params, "\u00e9");
+	strcat(params, "\",\"new_name\":\"b\"}");
+	call(f, "group/rename", params, &a);
+	json_decref(a.data);
+	assert_int_equal(a.count, 1);
+	assert_true(a.failed);
+	assert_non_null(strstr(a.error, "no group called"));
+	j = json_string(a.error);
+	if (!j)
+		fail_msg("not valid UTF-8: \"%s\"", a.error);
+	json_decref(j);
+}
+
 static void test_bad_names(void **state)
 {
 	static const char *const bad[][2] = {
@@ -1211,6 +1235,7 @@ int main(void)
 		T(test_wrong_types),
 		T(test_out_of_range),
 		T(test_unknown_names),
+		T(test_long_utf8_name_in_error),
 		T(test_bad_names),
 		T(test_group_rename_refused_changes_nothing),
 		T(test_pinned_by_file),
