@@ -2,7 +2,7 @@
 # Set up and run every meshgate test: the unit tests built normally and under
 # AddressSanitizer + UndefinedBehaviorSanitizer, the command-line tests, a
 # short fixed run of every libFuzzer target, smoke runs of the benchmarks,
-# and the dashboard's browser tests.
+# the dashboard's browser tests, and the container image built and run.
 #
 #   FUZZ_RUNS=N   iterations per fuzz target (default 100000)
 set -euo pipefail
@@ -86,6 +86,15 @@ if scripts/e2e.sh build/release; then
 	passed=$((passed + 1)); echo "dashboard e2e: ok"
 else
 	failed=$((failed + 1)); echo "dashboard e2e: FAILED (screenshots and logs in build/release/e2e-artifacts)"
+fi
+
+echo "== container image (Podman via ../shared/tools/container-env.sh)"
+as_root=""
+[ "$(id -u)" -ne 0 ] && as_root="sudo -E"
+if $as_root scripts/container-test.sh; then
+	passed=$((passed + 1)); echo "container: ok"
+else
+	failed=$((failed + 1)); echo "container: FAILED"
 fi
 
 echo "$passed passed, $failed failed"
