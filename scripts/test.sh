@@ -2,7 +2,8 @@
 # Set up and run every meshgate test: the unit tests built normally and under
 # AddressSanitizer + UndefinedBehaviorSanitizer, the command-line tests, a
 # short fixed run of every libFuzzer target, smoke runs of the benchmarks,
-# the dashboard's browser tests, and the container image built and run.
+# the dashboard's browser tests, the unit tests cross-compiled for arm64
+# under qemu, and the container image built and run.
 #
 #   FUZZ_RUNS=N   iterations per fuzz target (default 100000)
 set -euo pipefail
@@ -86,6 +87,13 @@ if scripts/e2e.sh build/release; then
 	passed=$((passed + 1)); echo "dashboard e2e: ok"
 else
 	failed=$((failed + 1)); echo "dashboard e2e: FAILED (screenshots and logs in build/release/e2e-artifacts)"
+fi
+
+echo "== arm64: cross-compiled, unit tests under qemu-aarch64"
+if scripts/arm64.sh build/arm64; then
+	passed=$((passed + 1)); echo "arm64: ok"
+else
+	failed=$((failed + 1)); echo "arm64: FAILED"
 fi
 
 echo "== container image (Podman via ../shared/tools/container-env.sh)"
