@@ -14,6 +14,8 @@ packages=(
   clang-14 libclang-rt-14-dev   # libFuzzer and sanitizers
   bluez                         # btmon decodes our btsnoop captures in tests
   chromium                      # the real browser of the dashboard tests (Playwright)
+  python3-yaml docker-compose   # check-deploy.sh validates the compose file
+  systemd                       # systemd-analyze verifies the unit file
 )
 # Node.js and npm drive the browser tests; a machine that has them from
 # elsewhere (nvm, NodeSource) keeps its own.

@@ -89,6 +89,13 @@ else
 	failed=$((failed + 1)); echo "dashboard e2e: FAILED (screenshots and logs in build/release/e2e-artifacts)"
 fi
 
+echo "== deployment files (compose, Mosquitto, systemd, example configuration)"
+if scripts/check-deploy.sh build/release/meshgate; then
+	passed=$((passed + 1)); echo "deploy: ok"
+else
+	failed=$((failed + 1)); echo "deploy: FAILED"
+fi
+
 echo "== arm64: cross-compiled, unit tests under qemu-aarch64"
 if scripts/arm64.sh build/arm64; then
 	passed=$((passed + 1)); echo "arm64: ok"
