@@ -99,6 +99,7 @@
 #include "mesh/util.h"
 #include "mesh/uv_timers.h"
 #include "../unit/broker.h"
+#include "../unit/uv_helpers.h"
 
 #define BASE_ADDR 0x0100            /* lamps from here, one element each */
 #define HB_PERIOD_S 2               /* memory run: heartbeats every 2 s */
@@ -234,51 +235,6 @@ static bool read_vm(pid_t pid, struct vm *vm)
 	}
 	fclose(f);
 	return vm->rss != 0;
-}
-
-/* ---- the loop ----------------------------------------------------------- */
-
-struct loop_wait {
-	bool (*cond)(void *);
-	void *ctx;
-	bool expired;
-};
-
-static void loop_deadline(uv_timer_t *t)
-{
-	((struct loop_wait *)t->data)->expired = true;
-	uv_stop(t->loop);
-}
-
-/* A condition made true by a callback must not wait for the next I/O. */
-static void loop_check(uv_prepare_t *p)
-{
-	struct loop_wait *w = p->data;
-
-	if (w->cond && w->cond(w->ctx))
-		uv_stop(p->loop);
-}
-
-static bool loop_run_until(uv_loop_t *loop, bool (*cond)(void *), void *ctx,
-			   unsigned int timeout_ms)
-{
-	struct loop_wait w = { cond, ctx, false };
-	uv_timer_t deadline;
-	uv_prepare_t check;
-
-	uv_timer_init(loop, &deadline);
-	uv_prepare_init(loop, &check);
-	deadline.data = check.data = &w;
-	uv_timer_start(&deadline, loop_deadline, timeout_ms, 0);
-	uv_prepare_start(&check, loop_check);
-	while (!w.expired && !(cond && cond(ctx)))
-		uv_run(loop, UV_RUN_ONCE);
-	uv_timer_stop(&deadline);
-	uv_prepare_stop(&check);
-	uv_close((uv_handle_t *)&deadline, NULL);
-	uv_close((uv_handle_t *)&check, NULL);
-	uv_run(loop, UV_RUN_NOWAIT);
-	return cond ? cond(ctx) : true;
 }
 
 /* ---- the scenario and the configuration file ---------------------------- */
@@ -603,7 +559,7 @@ static void gateway_close(struct gateway *g)
 {
 	if (g->bridge_open) {
 		bridge_stop(&g->bridge, bridge_stopped, g);
-		loop_run_until(g->loop, bridge_is_stopped, g, 3000);
+		test_uv_run_until(g->loop, bridge_is_stopped, g, 3000);
 		bridge_close(&g->bridge);
 	}
 	if (g->api_open)
@@ -612,7 +568,7 @@ static void gateway_close(struct gateway *g)
 		gw_app_close(&g->app);
 	mesh_uv_timers_close(&g->timers);
 	radio_close(&g->radio);
-	loop_run_until(g->loop, NULL, NULL, 100);
+	test_uv_run_until(g->loop, NULL, NULL, 100);
 }
 
 struct configured_wait {
@@ -741,7 +697,7 @@ static void bare_start(struct bare *b, uv_loop_t *loop, uv_async_t *wake, const 
 		rc = MQTTAsync_connect(b->client, &co);
 	if (rc != MQTTASYNC_SUCCESS)
 		die("%s: %s", name, MQTTAsync_strerror(rc));
-	if (!loop_run_until(loop, bare_is_connected, b, 10000) || atomic_load(&b->connected) < 0)
+	if (!test_uv_run_until(loop, bare_is_connected, b, 10000) || atomic_load(&b->connected) < 0)
 		die("%s could not connect to %s", name, broker.url);
 }
 
@@ -766,7 +722,7 @@ static void bare_subscribe(struct bare *b, uv_loop_t *loop, const char *filter)
 	r.onFailure = bare_sub_fail;
 	r.context = b;
 	if (MQTTAsync_subscribe(b->client, filter, QOS, &r) != MQTTASYNC_SUCCESS ||
-	    !loop_run_until(loop, subs_done, &w, 5000))
+	    !test_uv_run_until(loop, subs_done, &w, 5000))
 		die("%s: cannot subscribe to %s", b->name, filter);
 }
 
@@ -968,7 +924,7 @@ static void sample_ref(struct latency *l, unsigned int i)
 	bare_expect(&l->sub, "reference/ping", payload);
 	t0 = now_ns();
 	bare_publish(&l->pub, "reference/ping", payload);
-	if (loop_run_until(&l->loop, bare_has_arrived, &l->sub, SAMPLE_TIMEOUT_MS))
+	if (test_uv_run_until(&l->loop, bare_has_arrived, &l->sub, SAMPLE_TIMEOUT_MS))
 		l->s[REF].ns[l->s[REF].n++] = atomic_load(&l->sub.arrived_ns) - t0;
 	else
 		l->s[REF].failed++;
@@ -989,7 +945,7 @@ static void sample_set(struct latency *l, bool measure)
 	l->g->stamp_tx = &l->bearer_ns;
 	t0 = now_ns();
 	bare_publish(&l->pub, "bench/lamp a/set", on ? "{\"state\":\"ON\"}" : "{\"state\":\"OFF\"}");
-	loop_run_until(&l->loop, set_seen, l, SAMPLE_TIMEOUT_MS);
+	test_uv_run_until(&l->loop, set_seen, l, SAMPLE_TIMEOUT_MS);
 	t1 = set_frame_ns(l, &others);
 	l->g->tap.armed = false;
 	l->g->stamp_tx = NULL;
@@ -1030,7 +986,7 @@ static void sample_state(struct latency *l, bool measure)
 				    (size_t)len);
 	if (rc < 0)
 		die("lamp b cannot send: %s", mesh_strerror(rc));
-	loop_run_until(&l->loop, state_arrived, l, SAMPLE_TIMEOUT_MS);
+	test_uv_run_until(&l->loop, state_arrived, l, SAMPLE_TIMEOUT_MS);
 	atomic_store(&l->sub.armed, false);
 	l->report_armed = false;
 	l->g->stamp_rx = NULL;
@@ -1050,7 +1006,7 @@ static void sample_state(struct latency *l, bool measure)
 
 static void settle(struct latency *l, unsigned int ms)
 {
-	loop_run_until(&l->loop, NULL, NULL, ms);
+	test_uv_run_until(&l->loop, NULL, NULL, ms);
 }
 
 static void latency_setup(struct latency *l)
@@ -1082,7 +1038,7 @@ static void latency_setup(struct latency *l)
 		die("scenario devices missing");
 	cw.g = l->g;
 	cw.n = LAT_LAMPS;
-	if (!loop_run_until(&l->loop, all_configured, &cw, 60000))
+	if (!test_uv_run_until(&l->loop, all_configured, &cw, 60000))
 		die("latency: the gateway configured %u of %u lamps within 60 s",
 		    nodes_configured(l->g, LAT_LAMPS), LAT_LAMPS);
 	l->gw_addr = gw_node_address(&l->g->app.core.node);
@@ -1288,13 +1244,13 @@ static void child_gateway(const char *config, const char *seed_scenario, unsigne
 	sim_scenario_free(&sc);
 	cw.g = g;
 	cw.n = n;
-	loop_run_until(&loop, all_configured, &cw, CONFIGURE_TIMEOUT_S(n) * 1000u);
+	test_uv_run_until(&loop, all_configured, &cw, CONFIGURE_TIMEOUT_S(n) * 1000u);
 	r.configured = nodes_configured(g, n);
 	r.nodes = n;
 	r.configure_s = (double)(now_ns() - t0) / 1e9;
 	g->heartbeats = 0;
 	memset(g->hb_from, 0, sizeof(g->hb_from));
-	loop_run_until(&loop, NULL, NULL, hold_s * 1000u);
+	test_uv_run_until(&loop, NULL, NULL, hold_s * 1000u);
 	r.heartbeats = g->heartbeats;
 	r.hb_nodes = gateway_hb_nodes(g);
 	r.ok = read_vm(0, &r.vm);
