@@ -687,10 +687,8 @@ static void api_node_configure(struct gw_api *api, const json_t *params, const s
 	c->pending++;
 	rc = gw_core_configure(&api->app->core, rn->addr, NULL);
 	c->pending--;
-	if (rc == -EBUSY || rc == MESH_ERR_BUSY)
-		call_fail(c, GW_API_ERR_FAILED, "another node is being configured; try again when it "
-			  "is done");
-	else if (rc)
+	/* Behind another node's configuration, the call waits its turn. */
+	if (rc)
 		call_fail(c, GW_API_ERR_FAILED, "configuration not started: %s", mesh_strerror(rc));
 	else
 		call_maybe_free(c);

@@ -301,7 +301,48 @@ void gw_core_default_plan(const struct gw_core *core, struct gw_config_plan *pla
 		plan->hb_period_s = core->cfg.hb_period_s;
 }
 
-int gw_core_configure(struct gw_core *core, uint16_t node, const struct gw_config_plan *plan)
+static bool core_configure_queued(const struct gw_core *core, uint16_t node)
+{
+	for (size_t i = 0; i < core->n_configure_queued; i++)
+		if (core->configure_queue[i] == node)
+			return true;
+	return false;
+}
+
+static int core_configure_enqueue(struct gw_core *core, uint16_t node)
+{
+	uint16_t *grown;
+
+	if (core_configure_queued(core, node))
+		return 0;
+	grown = realloc(core->configure_queue, (core->n_configure_queued + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	grown[core->n_configure_queued++] = node;
+	core->configure_queue = grown;
+	return 0;
+}
+
+static uint16_t core_configure_dequeue(struct gw_core *core)
+{
+	uint16_t node;
+
+	if (!core->n_configure_queued)
+		return 0;
+	node = core->configure_queue[0];
+	memmove(core->configure_queue, core->configure_queue + 1,
+		(--core->n_configure_queued) * sizeof(*core->configure_queue));
+	return node;
+}
+
+static uint16_t core_configuring(const struct gw_core *core)
+{
+	const struct gw_configure_report *r = gw_configure_last(core->configure);
+
+	return gw_configure_busy(core->configure) && r ? r->node : 0;
+}
+
+static int core_configure_now(struct gw_core *core, uint16_t node, const struct gw_config_plan *plan)
 {
 	struct gw_config_plan p;
 
@@ -318,6 +359,23 @@ int gw_core_configure(struct gw_core *core, uint16_t node, const struct gw_confi
 		if (plan->has_publish[e] && plan->publish[e].is_label)
 			gw_core_label_add(core, plan->publish[e].label, NULL);
 	return gw_configure_start(core->configure, node, plan);
+}
+
+int gw_core_configure(struct gw_core *core, uint16_t node, const struct gw_config_plan *plan)
+{
+	uint16_t running = core_configuring(core);
+
+	if (!running)
+		return core_configure_now(core, node, plan);
+	if (plan)
+		return -EBUSY;
+	if (!netdb_node_by_address(core->db, node))
+		return -ENOENT;
+	if (running == node)
+		return 0;
+	if (!core_configure_queued(core, node))
+		mesh_log_info(LOG, "node 0x%04x: configured after node 0x%04x", node, running);
+	return core_configure_enqueue(core, node);
 }
 
 static bool core_tried(const struct gw_core *core, uint16_t addr)
@@ -345,11 +403,11 @@ static void core_note_tried(struct gw_core *core, uint16_t addr)
  * else one the database says is not configured and that was not tried
  * since start (a node that failed waits for a request or a restart,
  * rather than being retried in a loop). */
-static uint16_t core_next_unconfigured(struct gw_core *core)
+static uint16_t core_next_unconfigured(struct gw_core *core, bool *asked)
 {
-	uint16_t next = core->configure_next;
+	uint16_t next = core_configure_dequeue(core);
 
-	core->configure_next = 0;
+	*asked = next != 0;
 	if (next)
 		return next;
 	if (!core->cfg.auto_configure)
@@ -365,18 +423,37 @@ static uint16_t core_next_unconfigured(struct gw_core *core)
 	return 0;
 }
 
+/* A node that waited its turn cannot be configured after all (removed
+ * meanwhile, say): whoever asked hears it as a stopped configuration. */
+static void core_configure_not_started(struct gw_core *core, uint16_t node, int rc)
+{
+	struct gw_configure_report r = {
+		.node = node,
+		.outcome = GW_CONFIGURE_FAILED,
+	};
+
+	snprintf(r.why, sizeof(r.why), "not started: %s",
+		 rc == -ENOENT ? "the node is no longer in the network database" : strerror(-rc));
+	mesh_log_warn(LOG, "node 0x%04x not configured: %s", node, r.why);
+	if (core->ops && core->ops->configure)
+		core->ops->configure(core->ctx, &r);
+}
+
 static void core_configure_next_queued(struct gw_core *core)
 {
 	uint16_t next;
+	bool asked;
 	int rc;
 
 	/* Shutting down: the CANCELED reports must not start new work. */
 	if (core->closing)
 		return;
-	while (!gw_configure_busy(core->configure) && (next = core_next_unconfigured(core))) {
+	while (!gw_configure_busy(core->configure) && (next = core_next_unconfigured(core, &asked))) {
 		core_note_tried(core, next);
-		rc = gw_core_configure(core, next, NULL);
-		if (rc)
+		rc = core_configure_now(core, next, NULL);
+		if (rc && asked)
+			core_configure_not_started(core, next, rc);
+		else if (rc)
 			mesh_log_warn(LOG, "node 0x%04x not configured: %s", next, strerror(-rc));
 	}
 }
@@ -410,7 +487,9 @@ static void core_on_provisioned(struct gw_core *core, const struct mesh_prov_eve
 	}
 	if (!core->cfg.auto_configure)
 		return;
-	core->configure_next = n->unicast;  /* now, or after the one running */
+	/* Now, or after the one running; without memory for the queue, the
+	 * database's unconfigured nodes are next anyway. */
+	(void)core_configure_enqueue(core, n->unicast);
 	core_configure_next_queued(core);
 }
 
@@ -813,6 +892,9 @@ void gw_core_close(struct gw_core *core)
 	netdb_free(core->db);
 	core->db = NULL;
 	free(core->tried);
+	free(core->configure_queue);
+	core->configure_queue = NULL;
+	core->n_configure_queued = 0;
 	core->tried = NULL;
 	core->n_tried = 0;
 }

@@ -103,7 +103,11 @@ struct gw_core {
 	struct gw_state_cache *cache;
 	struct liveness *liveness;
 	struct gw_provisioning *prov;
-	uint16_t configure_next;         /* provisioned just now: configured next */
+	/* Nodes asked for (provisioned just now, or by a request) while
+	 * another was being configured: configured in this order, before
+	 * the database's unconfigured ones. */
+	uint16_t *configure_queue;
+	size_t n_configure_queued;
 	uint16_t *tried;                 /* nodes configured (or tried) since start */
 	size_t n_tried;
 	struct core_cfg_request *cfg_requests; /* requests whose status may still come */
@@ -123,7 +127,15 @@ void gw_core_close(struct gw_core *core);
 /* Everything the bearer receives. */
 void gw_core_bearer_rx(struct gw_core *core, const struct mesh_adv_rx *rx);
 
-/* Configure node (primary address) with plan (NULL: the core's plan). */
+/*
+ * Configure node (primary address) with plan (NULL: the core's plan).
+ * One node is configured at a time: with the core's plan, a node asked
+ * for while another runs waits its turn (0; its outcome comes through
+ * ops->configure as for any run, a start that fails then as FAILED), and
+ * one asked for while it runs itself is already under way (0). An
+ * explicit plan is refused with -EBUSY while another runs. -ENOENT for
+ * a node the database does not have.
+ */
 int gw_core_configure(struct gw_core *core, uint16_t node, const struct gw_config_plan *plan);
 /* With auto_configure: configure, one after the other, the nodes the
  * database does not mark configured (provisioned while meshgate was

@@ -282,17 +282,21 @@ static int teardown(void **state)
 
 struct answer {
 	int count;
+	int order;                        /* of all answers given, counting from 1 */
 	json_t *data;
 	char error[1024];
 	bool failed;
 	enum gw_api_error kind;
 };
 
+static int answers_given;
+
 static void on_reply(void *ctx, const json_t *data, const char *error)
 {
 	struct answer *a = ctx;
 
 	a->count++;
+	a->order = ++answers_given;
 	a->failed = error != NULL;
 	if (error) {
 		assert_null(data);
@@ -1199,6 +1203,46 @@ static void test_waiting_call_times_out(void **state)
 	assert_int_equal(ax.count, 1);
 }
 
+/* One node is configured at a time: a node asked for meanwhile waits its
+ * turn rather than being refused, a node asked for twice is one run, and a
+ * node gone from the database before its turn is answered, not forgotten. */
+static void test_configure_waits_its_turn(void **state)
+{
+	struct fx *f = *state;
+	struct answer attic, sensor, attic_again, gone;
+	size_t sent_before_sensor;
+
+	call(f, "node/configure", "{\"node\":\"attic\"}", &attic);
+	call(f, "node/configure", "{\"node\":\"sensor\"}", &sensor);
+	call(f, "node/configure", "{\"node\":\"attic\"}", &attic_again);
+	call(f, "node/configure", "{\"node\":\"0x0120\"}", &gone);
+	assert_int_equal(attic.count + sensor.count + attic_again.count + gone.count, 0);
+	/* The wall switch leaves the network while it waits. */
+	assert_int_equal(gw_core_remove_node(&f->app.core, 0x0120), 0);
+
+	for (int s = 0; s < 900 && attic.count == 0; s++)
+		advance(f, 1000);
+	/* Nothing answers in this world: the run stops, both callers hear it. */
+	assert_int_equal(attic.count, 1);
+	assert_int_equal(attic_again.count, 1);
+	assert_true(attic.failed && attic_again.failed);
+	assert_non_null(strstr(attic.error, "configuration stopped"));
+	assert_int_equal(sensor.count, 0);
+	sent_before_sensor = f->bearer.sent;
+	for (int s = 0; s < 900 && (sensor.count == 0 || gone.count == 0); s++)
+		advance(f, 1000);
+	/* The sensor's own run went to the radio, after the attic's ended. */
+	assert_true(f->bearer.sent > sent_before_sensor);
+	assert_int_equal(sensor.count, 1);
+	assert_true(sensor.failed);
+	assert_non_null(strstr(sensor.error, "configuration stopped"));
+	assert_true(sensor.order > attic.order);
+	assert_int_equal(gone.count, 1);
+	assert_true(gone.failed);
+	assert_non_null(strstr(gone.error, "no longer in the network database"));
+	assert_null(f->api.calls);
+}
+
 /* Closing answers what still waits, once; a forgotten caller is not. */
 static void test_close_answers_waiting_calls(void **state)
 {
@@ -1252,6 +1296,7 @@ int main(void)
 		T(test_group_remove_when_name_clashes),
 		T(test_group_state_and_command),
 		T(test_waiting_call_times_out),
+		T(test_configure_waits_its_turn),
 		T(test_close_answers_waiting_calls),
 	};
 
