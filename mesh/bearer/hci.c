@@ -40,6 +40,12 @@
 #define BACKOFF_MAX_MS 5000u
 /* This many command timeouts in a row mean the link itself is dead. */
 #define TIMEOUTS_BEFORE_REOPEN 3u
+/* A command timer that fires this late was held up by our own loop (a
+ * blocking call, a stopped process), not by the controller: its answer
+ * may be waiting unread, since libuv runs due timers before it polls. */
+#define LOOP_STALL_MS 250u
+/* How long such a command gets once the loop reads again. */
+#define STALL_GRACE_MS 250u
 
 #define DEFAULT_SCAN_INTERVAL_MS 30u
 #define DEFAULT_ADV_ON_MS 10u
@@ -93,6 +99,8 @@ struct hci_core_private {
 	bool transport_up;
 	int open_handles;         /* freed when the last one closed */
 	uv_timer_t cmd_timer;     /* command timeout / credit wait */
+	uint64_t cmd_due;         /* loop time the command timer is due */
+	bool stall_grace_given;   /* this command already had its grace */
 	uv_timer_t tx_timer;      /* scheduler: next due PDU, end of window */
 	uv_timer_t backoff_timer; /* re-initialisation after a fault */
 
@@ -258,6 +266,31 @@ static int cmd_write(struct hci_core *hc, const struct hci_cmd_slot *slot)
 	return hci_transport_write(hc->transport, HCI_H4_CMD, pkt, (size_t)len);
 }
 
+static void cmd_timer_arm(struct hci_core_private *p, unsigned int ms)
+{
+	p->cmd_due = uv_now(p->cmd_timer.loop) + ms;
+	p->stall_grace_given = false;
+	uv_timer_start(&p->cmd_timer, cmd_timeout_cb, ms, 0);
+}
+
+/*
+ * The timer fired long after it was due: the loop was blocked, and the
+ * controller's answer may sit unread. Give it one short wait with the
+ * loop running before calling it a timeout.
+ */
+static bool cmd_timeout_after_stall(struct hci_core_private *p)
+{
+	uint64_t late = uv_now(p->cmd_timer.loop) - p->cmd_due;
+
+	if (p->stall_grace_given || late < LOOP_STALL_MS)
+		return false;
+	p->stall_grace_given = true;
+	mesh_log_warn(LOG, "event loop was blocked for %llu ms; waiting %u ms more for the "
+		      "controller", (unsigned long long)late, STALL_GRACE_MS);
+	uv_timer_start(&p->cmd_timer, cmd_timeout_cb, STALL_GRACE_MS, 0);
+	return true;
+}
+
 /*
  * Send the head of the queue if nothing is outstanding and the controller
  * granted a credit. Without a credit the timeout runs anyway: a controller
@@ -273,7 +306,7 @@ static void cmd_pump(struct hci_core *hc)
 		return;
 	if (p->credits == 0) {
 		if (!uv_is_active((uv_handle_t *)&p->cmd_timer))
-			uv_timer_start(&p->cmd_timer, cmd_timeout_cb, cmd_timeout_ms(hc), 0);
+			cmd_timer_arm(p, cmd_timeout_ms(hc));
 		return;
 	}
 	err = cmd_write(hc, slot);
@@ -286,7 +319,7 @@ static void cmd_pump(struct hci_core *hc)
 	p->credits--;
 	p->in_flight = true;
 	hc->stats.cmds_sent++;
-	uv_timer_start(&p->cmd_timer, cmd_timeout_cb, cmd_timeout_ms(hc), 0);
+	cmd_timer_arm(p, cmd_timeout_ms(hc));
 }
 
 static void cmd_timeout_cb(uv_timer_t *t)
@@ -296,6 +329,8 @@ static void cmd_timeout_cb(uv_timer_t *t)
 	struct hci_cmd_slot *slot = cmd_head(p);
 	unsigned int ms = cmd_timeout_ms(hc);
 
+	if (cmd_timeout_after_stall(p))
+		return;
 	hc->stats.cmd_timeouts++;
 	if (p->in_flight)
 		mesh_log_error(LOG, "%s (0x%04x) timed out after %u ms",

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -602,6 +603,37 @@ static void test_fault_controller_stops_answering(void **state)
 	fixture_free(f);
 }
 
+/*
+ * Our own loop blocked (a slow disk, a stopped process) while a command
+ * was out: the controller answered in time, the answer waits unread, and
+ * libuv runs the overdue command timer before it reads. That is no
+ * controller fault: no timeout, no re-initialisation, the bearer stays up.
+ */
+static void test_loop_stall_is_not_a_controller_timeout(void **state)
+{
+	static const uint8_t pdu[] = { 0x68, 0x57, 0xa1 };
+	const struct timespec stall = { 0, CMD_TIMEOUT_MS * 3 * 1000000L };
+	struct fixture *f = fixture_new(scenario_pair, false);
+	uint64_t readies = f->core.stats.readies;
+	uint64_t sent;
+
+	(void)state;
+	test_log_clear(&f->log);
+	sent = f->core.stats.cmds_sent;
+	send_pdu(f, pdu, sizeof(pdu), 1, 20);   /* needs commands */
+	while (f->core.stats.cmds_sent == sent)
+		uv_run(&f->loop, UV_RUN_ONCE);
+	nanosleep(&stall, NULL);
+	test_uv_run_until(&f->loop, NULL, NULL, CMD_TIMEOUT_MS * 2);
+	assert_int_equal(f->core.stats.cmd_timeouts, 0);
+	assert_false(test_log_has(&f->log, "timed out"));
+	assert_true(test_log_has(&f->log, "event loop was blocked for"));
+	assert_int_equal(f->core.state, HCI_STATE_READY);
+	assert_int_equal(f->core.stats.readies, readies);
+	assert_traffic_flows(f, 3);
+	fixture_free(f);
+}
+
 static void test_fault_hardware_error(void **state)
 {
 	struct fixture *f = fixture_new(scenario_pair, false);
@@ -715,6 +747,7 @@ int main(void)
 		cmocka_unit_test(test_multi_hop),
 		cmocka_unit_test(test_fault_uart_garbage),
 		cmocka_unit_test(test_fault_controller_stops_answering),
+		cmocka_unit_test(test_loop_stall_is_not_a_controller_timeout),
 		cmocka_unit_test(test_fault_hardware_error),
 		cmocka_unit_test(test_fault_pty_closes_and_reopens),
 		cmocka_unit_test(test_btsnoop_decoded_by_btmon),
