@@ -42,6 +42,7 @@ enum call_wait {
 	WAIT_NONE,
 	WAIT_PROVISION,      /* uuid */
 	WAIT_CONFIGURE,      /* addr */
+	WAIT_NAMED,          /* provisioned: addr, data; answered with the registry's name */
 };
 
 /*
@@ -1333,24 +1334,37 @@ static void provision_finished(struct gw_api *api, struct gw_api_call *c, const 
 	}
 	d = json_object();
 	json_object_set_new(d, "uuid", json_uuid_of(c->uuid));
-	if (event_addr(ev->data, &addr)) {
-		json_object_set_new(d, "address", addr_json(addr));
-		/* The registry learns the node at the next rebuild: name it in
-		 * the database directly. */
-		if (c->name[0]) {
-			struct netdb_node *n = netdb_node_by_address(api->app->core.db, addr);
+	json_object_set(d, "elements", json_object_get(ev->data, "elements"));
+	if (!event_addr(ev->data, &addr)) {
+		json_object_set_new(d, "name", json_string(c->name));
+		call_answer_new(c, d);
+		return;
+	}
+	json_object_set_new(d, "address", addr_json(addr));
+	/* The registry learns the node at the next rebuild: name it in the
+	 * database directly. */
+	if (c->name[0]) {
+		struct netdb_node *n = netdb_node_by_address(api->app->core.db, addr);
 
-			if (n) {
-				snprintf(n->name, sizeof(n->name), "%s", c->name);
-				gw_app_save(api->app);
-				gw_app_changed(api->app);
-			}
+		if (n) {
+			snprintf(n->name, sizeof(n->name), "%s", c->name);
+			gw_app_save(api->app);
 		}
 	}
-	json_object_set_new(d, "name", json_string(c->name[0] ? c->name : ""));
-	json_object_set(d, "elements", json_object_get(ev->data, "elements"));
-	call_answer(c, d, GW_API_OK, NULL);
-	json_decref(d);
+	gw_app_changed(api->app);
+	/* The name it goes by (the file's, the one asked for, or its address,
+	 * made unique) is known once the registry has it. */
+	c->data = d;
+	c->addr = addr;
+	c->wait = WAIT_NAMED;
+}
+
+static void provision_named(struct gw_api *api, struct gw_api_call *c)
+{
+	const struct gw_reg_node *rn = gw_registry_node(&api->app->reg, c->addr);
+
+	json_object_set_new(c->data, "name", json_string(rn ? rn->name : c->name));
+	call_answer(c, c->data, GW_API_OK, NULL);
 }
 
 static void api_on_event(void *ctx, const struct gw_event *ev)
@@ -1360,6 +1374,14 @@ static void api_on_event(void *ctx, const struct gw_event *ev)
 	uint8_t uuid[16];
 	uint16_t addr;
 
+	if (ev->kind == GW_EVENT_NODES) {
+		for (struct gw_api_call *c = api->calls; c; c = next) {
+			next = c->next;
+			if (!c->answered && c->wait == WAIT_NAMED)
+				provision_named(api, c);
+		}
+		return;
+	}
 	if (ev->kind != GW_EVENT_BRIDGE)
 		return;
 	for (struct gw_api_call *c = api->calls; c; c = next) {
