@@ -951,7 +951,7 @@ static void api_group_rename(struct gw_api *api, const json_t *params, const str
 	answer_new(to, group_json(gw_groups_find_name(api->app->core.db, new_name)));
 }
 
-/* Send a subscription change for every lighting server of element addr. */
+/* One model's subscription change answered (or not). */
 static void sub_done(void *ctx, enum mesh_acked_event ev, uint16_t src,
 		     const struct mesh_cfg_msg *status)
 {
@@ -976,40 +976,6 @@ static void sub_done(void *ctx, enum mesh_acked_event ev, uint16_t src,
 	}
 }
 
-static int send_membership(struct gw_api *api, struct gw_api_call *c, uint16_t elem,
-			   const struct netdb_address *a, bool add)
-{
-	struct netdb_node *n = netdb_node_by_address(api->app->core.db, elem);
-	const struct netdb_element *el;
-	unsigned int sent = 0;
-
-	if (!n)
-		return 0;
-	el = &n->elements[elem - n->unicast];
-	for (size_t m = 0; m < el->n_models; m++) {
-		struct mesh_cfg_msg req;
-
-		if (!gw_configure_model_subscribes(&el->models[m]))
-			continue;
-		memset(&req, 0, sizeof(req));
-		if (a->is_label)
-			req.opcode = add ? MESH_OP_CFG_MODEL_SUB_VA_ADD : MESH_OP_CFG_MODEL_SUB_VA_DELETE;
-		else
-			req.opcode = add ? MESH_OP_CFG_MODEL_SUB_ADD : MESH_OP_CFG_MODEL_SUB_DELETE;
-		req.model_sub.elem_addr = elem;
-		req.model_sub.addr = a->address;
-		memcpy(req.model_sub.label, a->label, 16);
-		req.model_sub.model.id = (uint16_t)el->models[m].id;
-		c->pending++;
-		if (gw_core_cfg_send(&api->app->core, n->unicast, &req, sub_done, c) < 0) {
-			c->pending--;
-			continue;
-		}
-		sent++;
-	}
-	return (int)sent;
-}
-
 static void api_group_members(struct gw_api *api, const json_t *params, bool add,
 			      const struct api_to *to)
 {
@@ -1022,7 +988,7 @@ static void api_group_members(struct gw_api *api, const json_t *params, bool add
 	struct netdb_address a;
 	uint16_t elem;
 	char err[ERR_MAX];
-	int sent;
+	unsigned int sent;
 
 	if (params_check(params, allowed, err) || param_string(params, "group", true, &gname, err) ||
 	    param_string(params, "member", true, &member, err)) {
@@ -1054,7 +1020,7 @@ static void api_group_members(struct gw_api *api, const json_t *params, bool add
 	json_object_set_new(c->data, "group", json_string(gname));
 	json_object_set_new(c->data, "member", addr_json(elem));
 	c->pending++;  /* held while sending, so no answer comes half-way */
-	sent = send_membership(api, c, elem, &a, add);
+	sent = gw_core_subscription_send(&api->app->core, elem, &a, add, sub_done, c, &c->pending);
 	if (sent == 0) {
 		c->pending = 0;
 		call_fail(c, GW_API_ERR_PARAMS, "member: %s has no light that can join a group",
@@ -1114,7 +1080,8 @@ static void api_group_remove(struct gw_api *api, const json_t *params, const str
 		if (!c)
 			break;
 		c->answered = true;
-		if (send_membership(api, c, ge->members[m], &a, false) == 0)
+		if (gw_core_subscription_send(&api->app->core, ge->members[m], &a, false, sub_done, c,
+					      &c->pending) == 0)
 			call_maybe_free(c);
 	}
 	gw_groups_remove(api->app->core.db, name);

@@ -955,16 +955,122 @@ void gw_app_bearer_rx(struct gw_app *app, const struct mesh_adv_rx *rx)
 		gw_core_bearer_rx(&app->core, rx);
 }
 
+/* ---- reload: nodes follow the file's groups -------------------------------------------- */
+
+/* What the file asks of node: its groups and its switches' targets. */
+static void file_wishes(struct gw_app *app, uint16_t node, struct gw_config_plan *plan)
+{
+	memset(plan, 0, sizeof(*plan));
+	app_plan(app, node, plan);
+}
+
+static bool address_equal(const struct netdb_address *a, const struct netdb_address *b)
+{
+	return a->is_label == b->is_label && a->address == b->address &&
+	       (!a->is_label || memcmp(a->label, b->label, 16) == 0);
+}
+
+static bool wishes_subscribe(const struct gw_config_plan *p, const struct netdb_address *a)
+{
+	for (size_t i = 0; i < p->n_subscribe; i++)
+		if (address_equal(&p->subscribe[i], a))
+			return true;
+	return false;
+}
+
+/* A group joined or a target changed: what a configuration run adds. */
+static bool wishes_grew(const struct gw_config_plan *before, const struct gw_config_plan *now)
+{
+	for (size_t i = 0; i < now->n_subscribe; i++)
+		if (!wishes_subscribe(before, &now->subscribe[i]))
+			return true;
+	for (size_t e = 0; e < GW_PLAN_ELEMENTS_MAX; e++)
+		if (now->has_publish[e] &&
+		    (!before->has_publish[e] || !address_equal(&before->publish[e], &now->publish[e])))
+			return true;
+	return false;
+}
+
+static void left_group(void *ctx, enum mesh_acked_event ev, uint16_t src,
+		       const struct mesh_cfg_msg *status)
+{
+	struct gw_app *app = ctx;
+
+	if (ev == MESH_ACKED_STATUS && status->model_sub.status == MESH_CFG_SUCCESS) {
+		app_changed(app, CHANGED_ALL);  /* the core applied it: members changed */
+	} else if (ev == MESH_ACKED_STATUS) {
+		mesh_log_warn(LOG, "node 0x%04x kept group 0x%04x the file no longer gives it: %s",
+			      src, status->model_sub.addr,
+			      mesh_cfg_status_str(status->model_sub.status));
+	} else if (ev == MESH_ACKED_TIMEOUT || ev == MESH_ACKED_FAILED) {
+		mesh_log_warn(LOG, "node 0x%04x did not answer: it may still follow a group the "
+			      "file no longer gives it (group/members/remove takes it out)", src);
+	}
+}
+
+static void node_leaves_groups(struct gw_app *app, const struct netdb_node *n,
+			       const struct gw_config_plan *before, const struct gw_config_plan *now)
+{
+	for (size_t i = 0; i < before->n_subscribe; i++) {
+		if (wishes_subscribe(now, &before->subscribe[i]))
+			continue;
+		mesh_log_info(LOG, "node 0x%04x leaves group 0x%04x, as the file now says", n->unicast,
+			      before->subscribe[i].address);
+		for (uint16_t el = 0; el < n->n_elements; el++)
+			gw_core_subscription_send(&app->core, (uint16_t)(n->unicast + el),
+						  &before->subscribe[i], false, left_group, app, NULL);
+	}
+}
+
+/*
+ * The nodes whose groups or switch targets changed in the file follow it:
+ * a configuration run (queued behind any other) adds what is new, and
+ * their lighting servers leave the groups the file no longer gives them.
+ * before[i] is what the old file wished of db->nodes[i].
+ */
+static void nodes_follow_file(struct gw_app *app, const struct gw_config_plan *before, size_t n)
+{
+	struct netdb *db = app->core.db;
+	struct gw_config_plan now;
+
+	for (size_t i = 0; i < n && i < db->n_nodes; i++) {
+		const struct netdb_node *node = &db->nodes[i];
+		int rc;
+
+		if (node->excluded || memcmp(node->uuid, db->self_uuid, 16) == 0)
+			continue;
+		file_wishes(app, node->unicast, &now);
+		if (wishes_grew(&before[i], &now)) {
+			mesh_log_info(LOG, "node 0x%04x has new groups or targets in the file: "
+				      "configuring it", node->unicast);
+			rc = gw_core_configure(&app->core, node->unicast, NULL);
+			if (rc)
+				mesh_log_warn(LOG, "node 0x%04x not configured: %s", node->unicast,
+					      mesh_strerror(rc));
+		}
+		node_leaves_groups(app, node, &before[i], &now);
+	}
+}
+
 int gw_app_reload(struct gw_app *app, struct gw_config *cfg, char *err, size_t errlen)
 {
-	(void)err;
-	(void)errlen;
+	size_t n = app->core.db->n_nodes;
+	struct gw_config_plan *before = calloc(n ? n : 1, sizeof(*before));
+
+	if (!before) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		file_wishes(app, app->core.db->nodes[i].unicast, &before[i]);
 	if (gw_groups_follow_renames(app->core.db, &app->cfg, cfg) > 0)
 		gw_app_save(app);
 	gw_config_free(&app->cfg);
 	app->cfg = *cfg;
 	gw_config_init(cfg);
 	app_sync_groups(app);
+	nodes_follow_file(app, before, n);
+	free(before);
 	app_changed(app, CHANGED_ALL);
 	return 0;
 }

@@ -87,8 +87,10 @@ void gw_app_close(struct gw_app *app);
 void gw_app_bearer_rx(struct gw_app *app, const struct mesh_adv_rx *rx);
 
 /* SIGHUP: new names and groups from cfg (moved in on success). The radio
- * and the network are untouched. On error the old configuration stays and
- * err says why. */
+ * stays up; nodes whose groups or switch targets changed in the file are
+ * configured again (new groups joined, new targets set) and leave the
+ * groups the file no longer gives them. On error the old configuration
+ * stays and err says why. */
 int gw_app_reload(struct gw_app *app, struct gw_config *cfg, char *err, size_t errlen);
 
 /* Something the registry is built from changed (a rename, a group): rebuild

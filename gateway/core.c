@@ -378,6 +378,43 @@ int gw_core_configure(struct gw_core *core, uint16_t node, const struct gw_confi
 	return core_configure_enqueue(core, node);
 }
 
+unsigned int gw_core_subscription_send(struct gw_core *core, uint16_t elem,
+				       const struct netdb_address *a, bool add,
+				       gw_configure_done_fn done, void *ctx, unsigned int *pending)
+{
+	struct netdb_node *n = netdb_node_by_address(core->db, elem);
+	const struct netdb_element *el;
+	unsigned int sent = 0;
+
+	if (!n)
+		return 0;
+	el = &n->elements[elem - n->unicast];
+	for (size_t m = 0; m < el->n_models; m++) {
+		struct mesh_cfg_msg req;
+
+		if (!gw_configure_model_subscribes(&el->models[m]))
+			continue;
+		memset(&req, 0, sizeof(req));
+		if (a->is_label)
+			req.opcode = add ? MESH_OP_CFG_MODEL_SUB_VA_ADD : MESH_OP_CFG_MODEL_SUB_VA_DELETE;
+		else
+			req.opcode = add ? MESH_OP_CFG_MODEL_SUB_ADD : MESH_OP_CFG_MODEL_SUB_DELETE;
+		req.model_sub.elem_addr = elem;
+		req.model_sub.addr = a->address;
+		memcpy(req.model_sub.label, a->label, 16);
+		req.model_sub.model.id = (uint16_t)el->models[m].id;
+		if (pending)
+			(*pending)++;
+		if (gw_core_cfg_send(core, n->unicast, &req, done, ctx) < 0) {
+			if (pending)
+				(*pending)--;
+			continue;
+		}
+		sent++;
+	}
+	return sent;
+}
+
 static bool core_tried(const struct gw_core *core, uint16_t addr)
 {
 	for (size_t i = 0; i < core->n_tried; i++)

@@ -177,6 +177,18 @@ int gw_core_app_request(struct gw_core *core, uint16_t dst, const uint8_t *label
  * read or send). -EBUSY while one runs. */
 int gw_core_key_refresh(struct gw_core *core, uint16_t net_idx);
 
+/*
+ * Subscribe (add) or unsubscribe every lighting server of element elem to
+ * or from a: one Config Model Subscription Add/Delete (or its Virtual
+ * Address form) per model, each reported to done. *pending (if given) is
+ * counted up before each request goes out, so done may count it down.
+ * Returns the number of requests sent (0: no such element, or nothing on
+ * it subscribes).
+ */
+unsigned int gw_core_subscription_send(struct gw_core *core, uint16_t elem,
+				       const struct netdb_address *a, bool add,
+				       gw_configure_done_fn done, void *ctx, unsigned int *pending);
+
 /* Forget a node at once (it was reset, or will never answer): its keys,
  * cache and liveness go, its addresses are excluded. 0 or -ENOENT. */
 int gw_core_remove_node(struct gw_core *core, uint16_t primary);

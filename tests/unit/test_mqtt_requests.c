@@ -9,7 +9,8 @@
  * The configuration provisions lamps 1 and 2 at the first start and names
  * lamp 1 but not lamp 2, so lamp 2 is called by its address until it is
  * renamed. The tests share that gateway and run in order: node/rename,
- * group/add, group/members/add|remove, group/rename, group/remove, scan,
+ * group/add, group/members/add|remove, group/rename, group/remove, a
+ * SIGHUP after the file moved the lamps between groups, scan,
  * backup, networkmap, health_check, and Home Assistant coming online; each
  * also sends the requests that must be refused.
  */
@@ -55,6 +56,29 @@ static const char config_yaml[] =
 	"    groups: [stairway lights]\n"
 	"    provision: auto\n"
 	"  " LAMP2_UUID ":\n"
+	"    provision: auto\n"
+	"  " LAMP3_UUID ":\n"
+	"    name: stairway/lamp 3\n"
+	"  aed95d33-ef90-4a7f-8069-2c2156aed63b:\n"
+	"    name: drive/relay 1\n"
+	"  8c6fecfa-752d-406e-bd66-942fd055e1be:\n"
+	"    name: garden light\n";
+
+/* The same file after an edit: lamp 1 leaves the stairway lights, lamp 2
+ * joins them. */
+static const char config_yaml_moved[] =
+	"mqtt:\n"
+	"  base_topic: meshgate\n"
+	"bearer:\n"
+	"  type: simulator\n"
+	"groups:\n"
+	"  stairway lights:\n"
+	"nodes:\n"
+	"  " LAMP1_UUID ":\n"
+	"    name: stairway/lamp 1\n"
+	"    provision: auto\n"
+	"  " LAMP2_UUID ":\n"
+	"    groups: [stairway lights]\n"
 	"    provision: auto\n"
 	"  " LAMP3_UUID ":\n"
 	"    name: stairway/lamp 3\n"
@@ -671,6 +695,52 @@ static bool unprovisioned_device(const struct mqtt_msg *m)
 	return found;
 }
 
+/* Does the database (a backup) say node uuid subscribes to group address
+ * hex? Asked every half second until it is want, for up to 10 s. */
+static bool subscription_becomes(struct mqtt_fixture *f, const char *uuid, const char *hex,
+				 bool want)
+{
+	for (int tries = 0; tries < 20; tries++) {
+		json_t *cdb = mqtt_fixture_request_ok(f, "backup", NULL, 5000);
+		const json_t *node = cdb_node(cdb, uuid);
+		bool is = node && cdb_subscribes(node, hex);
+
+		json_decref(cdb);
+		if (is == want)
+			return true;
+		test_uv_run_until(&f->loop, NULL, NULL, 500);
+	}
+	return false;
+}
+
+/* SIGHUP after lamp 1 left "stairway lights" in the file and lamp 2 joined
+ * them: lamp 2 is configured into the group, lamp 1 leaves it, and the
+ * group's command reaches lamp 2 only. */
+static void test_reload_moves_nodes_between_groups(void **state)
+{
+	struct mqtt_fixture *f = *state;
+	const struct gw_entity *g = gw_registry_entity_by_name(&f->app.reg, "stairway lights");
+	size_t since = f->n_msgs;
+	char hex[8];
+
+	assert_non_null(g);
+	snprintf(hex, sizeof(hex), "%04X", g->addr);
+	set_lamp(f, "stairway/lamp 1", lamp1, 0);
+	set_lamp(f, "landing/lamp", lamp2, 0);
+	f->config_yaml = config_yaml_moved;
+	mqtt_fixture_reload(f);
+	assert_non_null(mqtt_fixture_wait2(f, "meshgate/bridge/event", "node_configured",
+					   "\"name\":\"landing/lamp\"", since, 30000));
+	assert_true(subscription_becomes(f, LAMP2_UUID, hex, true));
+	assert_true(subscription_becomes(f, LAMP1_UUID, hex, false));
+
+	mqtt_fixture_publish(f, "meshgate/stairway lights/set", "{\"state\":\"ON\"}");
+	assert_true(mqtt_fixture_lamps_wait(f, lamp2, 1, 5000));
+	test_uv_run_until(&f->loop, NULL, NULL, 1500);
+	assert_true(mqtt_fixture_lamps_are(f, lamp1, 0));
+	set_lamp(f, "landing/lamp", lamp2, 0);
+}
+
 static void test_scan(void **state)
 {
 	struct mqtt_fixture *f = *state;
@@ -923,6 +993,7 @@ int main(void)
 		cmocka_unit_test(test_group_members_remove),
 		cmocka_unit_test(test_group_rename),
 		cmocka_unit_test(test_group_remove),
+		cmocka_unit_test(test_reload_moves_nodes_between_groups),
 		cmocka_unit_test(test_scan),
 		cmocka_unit_test(test_backup),
 		cmocka_unit_test(test_networkmap),
