@@ -301,26 +301,37 @@ void gw_core_default_plan(const struct gw_core *core, struct gw_config_plan *pla
 		plan->hb_period_s = core->cfg.hb_period_s;
 }
 
-static bool core_configure_queued(const struct gw_core *core, uint16_t node)
+/* Small sets of addresses, in the order they were added. */
+static bool addr_list_has(const uint16_t *list, size_t n, uint16_t addr)
 {
-	for (size_t i = 0; i < core->n_configure_queued; i++)
-		if (core->configure_queue[i] == node)
+	for (size_t i = 0; i < n; i++)
+		if (list[i] == addr)
 			return true;
 	return false;
 }
 
-static int core_configure_enqueue(struct gw_core *core, uint16_t node)
+static int addr_list_add(uint16_t **list, size_t *n, uint16_t addr)
 {
 	uint16_t *grown;
 
-	if (core_configure_queued(core, node))
+	if (addr_list_has(*list, *n, addr))
 		return 0;
-	grown = realloc(core->configure_queue, (core->n_configure_queued + 1) * sizeof(*grown));
+	grown = realloc(*list, (*n + 1) * sizeof(*grown));
 	if (!grown)
 		return -ENOMEM;
-	grown[core->n_configure_queued++] = node;
-	core->configure_queue = grown;
+	grown[(*n)++] = addr;
+	*list = grown;
 	return 0;
+}
+
+static bool core_configure_queued(const struct gw_core *core, uint16_t node)
+{
+	return addr_list_has(core->configure_queue, core->n_configure_queued, node);
+}
+
+static int core_configure_enqueue(struct gw_core *core, uint16_t node)
+{
+	return addr_list_add(&core->configure_queue, &core->n_configure_queued, node);
 }
 
 static uint16_t core_configure_dequeue(struct gw_core *core)
@@ -417,23 +428,12 @@ unsigned int gw_core_subscription_send(struct gw_core *core, uint16_t elem,
 
 static bool core_tried(const struct gw_core *core, uint16_t addr)
 {
-	for (size_t i = 0; i < core->n_tried; i++)
-		if (core->tried[i] == addr)
-			return true;
-	return false;
+	return addr_list_has(core->tried, core->n_tried, addr);
 }
 
 static void core_note_tried(struct gw_core *core, uint16_t addr)
 {
-	uint16_t *grown;
-
-	if (core_tried(core, addr))
-		return;
-	grown = realloc(core->tried, (core->n_tried + 1) * sizeof(*grown));
-	if (!grown)
-		return;
-	grown[core->n_tried++] = addr;
-	core->tried = grown;
+	(void)addr_list_add(&core->tried, &core->n_tried, addr);
 }
 
 /* The next node waiting for its configuration: one asked for explicitly,

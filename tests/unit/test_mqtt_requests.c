@@ -40,52 +40,48 @@
 #define LAMP3_UUID "02da705d-5822-415f-84ad-3d66db9da905"
 #define LAMP2_LIGHT_CONFIG "homeassistant/light/meshgate_8658a8f16d784d3a8d0105aba6dac39c/light_e0/config"
 
+/* What both versions of the file say before and after the stairway's
+ * first two lamps. */
+#define CONFIG_HEAD \
+	"mqtt:\n" \
+	"  base_topic: meshgate\n" \
+	"bearer:\n" \
+	"  type: simulator\n" \
+	"groups:\n" \
+	"  stairway lights:\n"                                    /* line 6 */ \
+	"nodes:\n"
+#define CONFIG_TAIL \
+	"  " LAMP3_UUID ":\n" \
+	"    name: stairway/lamp 3\n" \
+	"  aed95d33-ef90-4a7f-8069-2c2156aed63b:\n" \
+	"    name: drive/relay 1\n" \
+	"  8c6fecfa-752d-406e-bd66-942fd055e1be:\n" \
+	"    name: garden light\n"
+
 /* Lamp 2 has no name here; lamp 3 has one but is left unprovisioned (the
  * scan finds it by that name). Refusals to change what the file says name
  * its line: a group's name, a node's UUID. */
 static const char config_yaml[] =
-	"mqtt:\n"
-	"  base_topic: meshgate\n"
-	"bearer:\n"
-	"  type: simulator\n"
-	"groups:\n"
-	"  stairway lights:\n"                                    /* line 6 */
-	"nodes:\n"
+	CONFIG_HEAD
 	"  " LAMP1_UUID ":\n"                                      /* line 8 */
 	"    name: stairway/lamp 1\n"
 	"    groups: [stairway lights]\n"
 	"    provision: auto\n"
 	"  " LAMP2_UUID ":\n"
 	"    provision: auto\n"
-	"  " LAMP3_UUID ":\n"
-	"    name: stairway/lamp 3\n"
-	"  aed95d33-ef90-4a7f-8069-2c2156aed63b:\n"
-	"    name: drive/relay 1\n"
-	"  8c6fecfa-752d-406e-bd66-942fd055e1be:\n"
-	"    name: garden light\n";
+	CONFIG_TAIL;
 
 /* The same file after an edit: lamp 1 leaves the stairway lights, lamp 2
  * joins them. */
 static const char config_yaml_moved[] =
-	"mqtt:\n"
-	"  base_topic: meshgate\n"
-	"bearer:\n"
-	"  type: simulator\n"
-	"groups:\n"
-	"  stairway lights:\n"
-	"nodes:\n"
+	CONFIG_HEAD
 	"  " LAMP1_UUID ":\n"
 	"    name: stairway/lamp 1\n"
 	"    provision: auto\n"
 	"  " LAMP2_UUID ":\n"
 	"    groups: [stairway lights]\n"
 	"    provision: auto\n"
-	"  " LAMP3_UUID ":\n"
-	"    name: stairway/lamp 3\n"
-	"  aed95d33-ef90-4a7f-8069-2c2156aed63b:\n"
-	"    name: drive/relay 1\n"
-	"  8c6fecfa-752d-406e-bd66-942fd055e1be:\n"
-	"    name: garden light\n";
+	CONFIG_TAIL;
 
 static const char *const lamp1[] = { "stair-lamp-1", NULL };
 static const char *const lamp2[] = { "stair-lamp-2", NULL };
