@@ -86,6 +86,7 @@ struct gateway {
 	uint16_t awaiting_configure;    /* provision: the new node being configured */
 	bool prov_started;
 	bool finishing;              /* provision: done, stopping after a grace */
+	bool echoing_event;          /* logging a bridge event: the stream has it already */
 	int exit_code;
 	union {
 		uv_handle_t handle;
@@ -729,18 +730,16 @@ static void run_log_sink(void *ctx, enum mesh_log_level level, const char *compo
 	struct gateway *gw = ctx;
 
 	run_log_stderr(level, component, message);
-	if (gw->app_open)
+	if (gw->app_open && !gw->echoing_event)
 		gw_app_log_line(&gw->app, level, component, message);
 }
 
-/* Bridge events in the log too, for those who run without MQTT. */
-static void run_on_app_event(void *ctx, const struct gw_event *ev)
+/* Bridge events in the log too, for those who run without MQTT; not as
+ * log lines on the event stream, where the dashboard shows the event. */
+static void run_echo_event(const struct gw_event *ev)
 {
 	char *text;
 
-	(void)ctx;
-	if (ev->kind != GW_EVENT_BRIDGE)
-		return;
 	if (strcmp(ev->type, GW_EV_DEVICE_DISCOVERED) == 0) {
 		const char *uuid = json_string_value(json_object_get(ev->data, "uuid"));
 
@@ -754,6 +753,17 @@ static void run_on_app_event(void *ctx, const struct gw_event *ev)
 	text = json_dumps(ev->data, JSON_COMPACT);
 	mesh_log_info(LOG, "event %s %s", ev->type, text ? text : "");
 	free(text);
+}
+
+static void run_on_app_event(void *ctx, const struct gw_event *ev)
+{
+	struct gateway *gw = ctx;
+
+	if (ev->kind != GW_EVENT_BRIDGE)
+		return;
+	gw->echoing_event = true;
+	run_echo_event(ev);
+	gw->echoing_event = false;
 }
 
 static const char *run_bearer_desc(const struct radio_config *r, char *out, size_t len)

@@ -252,6 +252,10 @@ describe('meshgate dashboard', { timeout: 300000 }, () => {
     await page.getByTestId('log-kind').selectOption('all');
     await waitFor('log entries', async () => (await page.getByTestId('log-entry').count()) > 0);
     assert.ok(await page.locator('[data-testid=log-entry][data-kind=event]').count() > 0, 'bridge events are listed');
+    // Once: the terminal's echo of each event is no log line here.
+    const echoes = page.locator('[data-testid=log-entry][data-kind=log] .message')
+      .filter({ hasText: /^(event [a-z_]+ |unprovisioned device )/ });
+    assert.equal(await echoes.count(), 0, 'bridge events are not listed a second time as log lines');
     await screenshot(page, 'logs');
     await assertLabelled(page, 'logs');
   });
