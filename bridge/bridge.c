@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "bridge/discovery.h"
+#include "mesh/bytes.h"
 #include "mesh/log.h"
 
 #define LOG "mqtt"
@@ -221,6 +222,36 @@ static void publish_discovery_list(struct bridge *b, struct discovery_list *l, b
 	}
 }
 
+/*
+ * A node whose primary element has no entity (a relay, a bare proxy) is
+ * still a device whose liveness users watch: it stands in as an entity
+ * without capabilities, which discovery turns into the connectivity
+ * sensor alone. False for nodes that have their element 0 entity, and
+ * for meshgate itself.
+ */
+static bool node_stand_in(const struct bridge *b, const struct gw_reg_node *rn,
+			  struct gw_entity *e)
+{
+	const struct netdb_node *n = netdb_node_by_address(b->app->core.db, rn->addr);
+
+	if (rn->is_self || !n || gw_registry_entity_by_addr(&b->app->reg, rn->addr))
+		return false;
+	memset(e, 0, sizeof(*e));
+	e->kind = GW_ENTITY_ELEMENT;
+	e->addr = rn->addr;
+	e->node_addr = rn->addr;
+	memcpy(e->node_uuid, rn->uuid, 16);
+	snprintf(e->name, sizeof(e->name), "%s", rn->name);
+	snprintf(e->node_name, sizeof(e->node_name), "%s", rn->name);
+	mesh_hex_encode(rn->uuid, 16, e->unique_id);
+	snprintf(e->unique_id + 32, sizeof(e->unique_id) - 32, "_0");
+	e->has_ids = n->has_ids;
+	e->cid = n->cid;
+	e->pid = n->pid;
+	e->vid = n->vid;
+	return true;
+}
+
 static void publish_discovery(struct bridge *b, bool force)
 {
 	struct discovery_ctx dc;
@@ -233,6 +264,12 @@ static void publish_discovery(struct bridge *b, bool force)
 	discovery_bridge(&dc, &l);
 	for (size_t i = 0; i < b->app->reg.n_entities; i++)
 		discovery_entity(&dc, &b->app->reg.entities[i], &l);
+	for (size_t i = 0; i < b->app->reg.n_nodes; i++) {
+		struct gw_entity stand_in;
+
+		if (node_stand_in(b, &b->app->reg.nodes[i], &stand_in))
+			discovery_entity(&dc, &stand_in, &l);
+	}
 	publish_discovery_list(b, &l, force);
 	discovery_list_free(&l);
 	snprintf(prefix, sizeof(prefix), "%s/", b->ha_prefix);

@@ -104,12 +104,27 @@ static void test_demo_bootstrap(void **state)
 	}
 	if (!found)
 		fail_msg("no light discovery for stairway/lamp 1");
+	/* A relay has no light, sensor or switch, but its liveness shows: its
+	 * device has the connectivity sensor alone. */
+	m = mqtt_fixture_wait(f, "homeassistant/binary_sensor/meshgate_aed95d33ef904a7f80692c2156aed63b/"
+			      "connectivity/config", "connectivity", 0, 5000);
+	assert_non_null(m);
+	j = mqtt_msg_json(m);
+	assert_string_equal(json_string_value(json_object_get(j, "state_topic")),
+			    "meshgate/drive/relay 1/availability");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "device"), "name")),
+			    "drive/relay 1");
+	json_decref(j);
+	for (size_t i = 0; i < f->n_msgs; i++)
+		if (strstr(f->msgs[i]->topic, "meshgate_aed95d33ef904a7f80692c2156aed63b") &&
+		    !strstr(f->msgs[i]->topic, "/connectivity/"))
+			fail_msg("relay 1 announced as more than a device: %s", f->msgs[i]->topic);
 	/* Every one valid: the bridge's connectivity, a light and a
 	 * connectivity sensor for lamps 1 and 2 and the garden light, the top
 	 * switch's connectivity and two triggers per rocker, the sensor's
-	 * connectivity, the group's light. */
+	 * connectivity, the group's light, the four relays' connectivity. */
 	test_uv_run_until(&f->loop, NULL, NULL, 200);
-	assert_discovery_valid(f, 1 + 3 * 2 + (1 + 4) + 1 + 1);
+	assert_discovery_valid(f, 1 + 3 * 2 + (1 + 4) + 1 + 1 + 4);
 }
 
 static void test_set_lamp(void **state)
@@ -249,7 +264,7 @@ static void test_provision_output_oob(void **state)
 	test_uv_run_until(&f->loop, NULL, NULL, 200);
 	/* As after the bootstrap, plus lamp 3 (light, connectivity) and the
 	 * sensor's temperature, humidity and motion. */
-	assert_discovery_valid(f, 14 + 2 + 3);
+	assert_discovery_valid(f, 18 + 2 + 3);
 }
 
 static void test_malformed(void **state)
