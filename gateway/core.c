@@ -266,6 +266,9 @@ static void core_on_key_refresh(void *ctx, const struct gw_key_refresh_report *r
 
 	if (core->ops && core->ops->key_refresh)
 		core->ops->key_refresh(core->ctx, r);
+	/* The nodes that waited for it are configured now, with the new keys. */
+	if (r->event == GW_KEY_REFRESH_DONE || r->event == GW_KEY_REFRESH_FAILED)
+		core_configure_next_queued(core);
 }
 
 static const struct gw_key_refresh_ops core_kr_ops = {
@@ -278,6 +281,8 @@ static const struct gw_key_refresh_ops core_kr_ops = {
 
 int gw_core_key_refresh(struct gw_core *core, uint16_t net_idx)
 {
+	if (gw_configure_busy(core->configure))
+		return -EBUSY;
 	return gw_key_refresh_start(core->key_refresh, net_idx);
 }
 
@@ -372,11 +377,19 @@ static int core_configure_now(struct gw_core *core, uint16_t node, const struct 
 	return gw_configure_start(core->configure, node, plan);
 }
 
+/* A key refresh changes the keys a configuration run hands out: runs wait
+ * for it to end, and it waits for a run to end (gw_core_key_refresh). */
+static bool core_key_refresh_running(const struct gw_core *core)
+{
+	return core->key_refresh && gw_key_refresh_busy(core->key_refresh);
+}
+
 int gw_core_configure(struct gw_core *core, uint16_t node, const struct gw_config_plan *plan)
 {
 	uint16_t running = core_configuring(core);
+	bool refreshing = core_key_refresh_running(core);
 
-	if (!running)
+	if (!running && !refreshing)
 		return core_configure_now(core, node, plan);
 	if (plan)
 		return -EBUSY;
@@ -384,8 +397,12 @@ int gw_core_configure(struct gw_core *core, uint16_t node, const struct gw_confi
 		return -ENOENT;
 	if (running == node)
 		return 0;
-	if (!core_configure_queued(core, node))
+	if (core_configure_queued(core, node))
+		return 0;
+	if (running)
 		mesh_log_info(LOG, "node 0x%04x: configured after node 0x%04x", node, running);
+	else
+		mesh_log_info(LOG, "node 0x%04x: configured after the key refresh", node);
 	return core_configure_enqueue(core, node);
 }
 
@@ -483,7 +500,7 @@ static void core_configure_next_queued(struct gw_core *core)
 	int rc;
 
 	/* Shutting down: the CANCELED reports must not start new work. */
-	if (core->closing)
+	if (core->closing || core_key_refresh_running(core))
 		return;
 	while (!gw_configure_busy(core->configure) && (next = core_next_unconfigured(core, &asked))) {
 		core_note_tried(core, next);

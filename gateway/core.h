@@ -129,12 +129,12 @@ void gw_core_bearer_rx(struct gw_core *core, const struct mesh_adv_rx *rx);
 
 /*
  * Configure node (primary address) with plan (NULL: the core's plan).
- * One node is configured at a time: with the core's plan, a node asked
- * for while another runs waits its turn (0; its outcome comes through
- * ops->configure as for any run, a start that fails then as FAILED), and
- * one asked for while it runs itself is already under way (0). An
- * explicit plan is refused with -EBUSY while another runs. -ENOENT for
- * a node the database does not have.
+ * One node is configured at a time, and none during a key refresh: with
+ * the core's plan, a node asked for meanwhile waits its turn (0; its
+ * outcome comes through ops->configure as for any run, a start that fails
+ * then as FAILED), and one asked for while it runs itself is already
+ * under way (0). An explicit plan is refused with -EBUSY then. -ENOENT
+ * for a node the database does not have.
  */
 int gw_core_configure(struct gw_core *core, uint16_t node, const struct gw_config_plan *plan);
 /* With auto_configure: configure, one after the other, the nodes the
@@ -174,7 +174,7 @@ int gw_core_app_request(struct gw_core *core, uint16_t dst, const uint8_t *label
 			void *ctx);
 
 /* Start a key refresh of net_idx (a node was removed: it must no longer
- * read or send). -EBUSY while one runs. */
+ * read or send). -EBUSY while one runs or a node is being configured. */
 int gw_core_key_refresh(struct gw_core *core, uint16_t net_idx);
 
 /*

@@ -1243,6 +1243,35 @@ static void test_configure_waits_its_turn(void **state)
 	assert_null(f->api.calls);
 }
 
+/* A key refresh changes the keys a configuration hands out: a node asked
+ * for during one is configured after it, and a refresh does not start
+ * while a node is being configured. */
+static void test_configure_waits_for_key_refresh(void **state)
+{
+	struct fx *f = *state;
+	struct answer sensor, attic;
+
+	assert_int_equal(gw_core_key_refresh(&f->app.core, 0), 0);
+	call(f, "node/configure", "{\"node\":\"sensor\"}", &sensor);
+	assert_int_equal(sensor.count, 0);
+	for (int s = 0; s < 3600 && gw_key_refresh_busy(f->app.core.key_refresh); s++) {
+		assert_false(gw_configure_busy(f->app.core.configure));
+		advance(f, 1000);
+	}
+	assert_false(gw_key_refresh_busy(f->app.core.key_refresh));
+	/* The refresh is over: the sensor's run starts, and holds off the next. */
+	assert_true(gw_configure_busy(f->app.core.configure));
+	assert_int_equal(gw_core_key_refresh(&f->app.core, 0), -EBUSY);
+	for (int s = 0; s < 900 && sensor.count == 0; s++)
+		advance(f, 1000);
+	assert_int_equal(sensor.count, 1);
+	assert_non_null(strstr(sensor.error, "configuration stopped"));
+	/* With nothing running, a configuration starts at once again. */
+	call(f, "node/configure", "{\"node\":\"attic\"}", &attic);
+	assert_true(gw_configure_busy(f->app.core.configure));
+	gw_api_forget(&f->api, &attic);
+}
+
 /* Closing answers what still waits, once; a forgotten caller is not. */
 static void test_close_answers_waiting_calls(void **state)
 {
@@ -1297,6 +1326,7 @@ int main(void)
 		T(test_group_state_and_command),
 		T(test_waiting_call_times_out),
 		T(test_configure_waits_its_turn),
+		T(test_configure_waits_for_key_refresh),
 		T(test_close_answers_waiting_calls),
 	};
 
