@@ -499,7 +499,8 @@ static void core_configure_next_queued(struct gw_core *core)
 	bool asked;
 	int rc;
 
-	/* Shutting down: the CANCELED reports must not start new work. */
+	/* Shutting down, the CANCELED reports must not start new work; a key
+	 * refresh starts the queue again when it ends. */
 	if (core->closing || core_key_refresh_running(core))
 		return;
 	while (!gw_configure_busy(core->configure) && (next = core_next_unconfigured(core, &asked))) {

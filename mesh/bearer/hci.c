@@ -285,8 +285,8 @@ static bool cmd_timeout_after_stall(struct hci_core_private *p)
 	if (p->stall_grace_given || late < LOOP_STALL_MS)
 		return false;
 	p->stall_grace_given = true;
-	mesh_log_warn(LOG, "event loop was blocked for %llu ms; waiting %u ms more for the "
-		      "controller", (unsigned long long)late, STALL_GRACE_MS);
+	mesh_log_warn(LOG, "event loop held up: a command's timeout ran %llu ms late; waiting "
+		      "%u ms more for the controller", (unsigned long long)late, STALL_GRACE_MS);
 	uv_timer_start(&p->cmd_timer, cmd_timeout_cb, STALL_GRACE_MS, 0);
 	return true;
 }
