@@ -438,8 +438,11 @@ static bool put_light(json_t *obj, const struct gw_entity *e, const struct gw_el
 	 * message, and null means unknown. */
 	if (!put(obj, "state", on < 0 ? json_null() : json_string(on ? "ON" : "OFF")))
 		return false;
+	/* On at Lightness 0 is a Lightness from before the OnOff Status (the
+	 * lamp's own Lightness Status follows it): no brightness rather than
+	 * a flash of 0 in Home Assistant. */
 	if ((e->caps & (GW_CAP_LIGHTNESS | GW_CAP_LEVEL | GW_CAP_CTL | GW_CAP_HSL)) &&
-	    light_lightness(st, &l)) {
+	    light_lightness(st, &l) && !(on == 1 && l == 0)) {
 		uint8_t b = gw_brightness_from_lightness(l);
 
 		if (l && !b)

@@ -315,6 +315,12 @@ static void test_state_lightness(void **state)
 	st.target_onoff = 0;
 	st.target_lightness = 0;
 	check_state(&e, &st, "{\"brightness\":0,\"state\":\"OFF\"}");
+	/* Switched on: the OnOff Status comes before the Lightness Status, and
+	 * the Lightness of 0 it still has is no brightness to show. */
+	st.target_onoff = 1;
+	check_state(&e, &st, "{\"state\":\"ON\"}");
+	st.target_lightness = 0x8080;
+	check_state(&e, &st, "{\"brightness\":128,\"state\":\"ON\"}");
 	/* Only the Generic Level known: brightness from level + 32768. */
 	st = elem_state(GW_STATE_LEVEL);
 	st.target_level = 0;
