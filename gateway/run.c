@@ -39,6 +39,7 @@
 #include "api.h"
 #include "app.h"
 #include "core.h"
+#include "log_line.h"
 #include "netdb.h"
 #include "network_cmd.h"
 #include "provisioning.h"
@@ -87,6 +88,7 @@ struct gateway {
 	bool prov_started;
 	bool finishing;              /* provision: done, stopping after a grace */
 	bool echoing_event;          /* logging a bridge event: the stream has it already */
+	bool log_json;               /* log.format: json (read at start) */
 	int exit_code;
 	union {
 		uv_handle_t handle;
@@ -707,29 +709,19 @@ static int run_open_core(struct gateway *gw)
 
 /* --- meshgate run: the application, its API, the MQTT bridge, the web ------- */
 
-/* What mesh/log.c writes when no sink is set: the daemon's sink keeps it. */
-static void run_log_stderr(enum mesh_log_level level, const char *component, const char *msg)
-{
-	struct timespec ts;
-	struct tm tm;
-	char stamp[32] = "";
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	if (localtime_r(&ts.tv_sec, &tm))
-		strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);
-	fprintf(stderr, "%s.%03ld %-5s %s: %s\n", stamp, ts.tv_nsec / 1000000L,
-		mesh_log_level_name(level), component, msg);
-}
-
-/* Every log line to stderr, and while the application is open to its
- * event stream too (the WebSocket API's "log" topic). gw_app_log_line()
- * drops lines of other threads and lines logged while it delivers one. */
+/* Every log line to stderr (text, or JSON with log.format: json), and
+ * while the application is open to its event stream too (the WebSocket
+ * API's "log" topic). gw_app_log_line() drops lines of other threads and
+ * lines logged while it delivers one. */
 static void run_log_sink(void *ctx, enum mesh_log_level level, const char *component,
 			 const char *message)
 {
 	struct gateway *gw = ctx;
 
-	run_log_stderr(level, component, message);
+	if (gw->log_json)
+		gw_log_line_print_json(stderr, level, component, message);
+	else
+		mesh_log_line_stderr(level, component, message);
 	if (gw->app_open && !gw->echoing_event)
 		gw_app_log_line(&gw->app, level, component, message);
 }
@@ -1100,6 +1092,7 @@ static int run_daemon(int argc, char **argv, bool provision)
 		return EXIT_USAGE;
 	}
 	opts.data_dir = meshgate_data_dir(opts.data_dir);
+	gwp->log_json = !provision && gwp->cfg.log.format == GW_CONFIG_LOG_JSON;
 	mesh_log_set_level(opts.level);
 	if (!provision)
 		mesh_log_set_sink(run_log_sink, gwp);

@@ -35,7 +35,7 @@ const char *mesh_log_level_name(enum mesh_log_level level)
 	return "?";
 }
 
-static void log_to_stderr(enum mesh_log_level level, const char *component, const char *msg)
+void mesh_log_line_stderr(enum mesh_log_level level, const char *component, const char *msg)
 {
 	struct timespec ts;
 	struct tm tm;
@@ -58,7 +58,7 @@ void mesh_vlog(enum mesh_log_level level, const char *component, const char *fmt
 	if (log_sink)
 		log_sink(log_sink_ctx, level, component, msg);
 	else
-		log_to_stderr(level, component, msg);
+		mesh_log_line_stderr(level, component, msg);
 }
 
 void mesh_log(enum mesh_log_level level, const char *component, const char *fmt, ...)

@@ -32,6 +32,10 @@ enum mesh_log_level mesh_log_get_level(void);
 /* "error", "warn", "info", "debug". */
 const char *mesh_log_level_name(enum mesh_log_level level);
 
+/* What the default sink writes: "HH:MM:SS.mmm level component: message"
+ * on stderr, local time. For sinks that also write lines there. */
+void mesh_log_line_stderr(enum mesh_log_level level, const char *component, const char *message);
+
 void mesh_log(enum mesh_log_level level, const char *component, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void mesh_vlog(enum mesh_log_level level, const char *component, const char *fmt,

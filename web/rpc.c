@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "gateway/log_line.h"
 #include "gateway/registry.h"
 #include "mesh/util.h"
 
@@ -610,14 +611,9 @@ static json_t *node_params(const struct web_rpc *rpc, uint16_t addr)
 
 static json_t *now_iso(void)
 {
-	struct timespec ts;
-	struct tm tm;
-	char s[40], date[24];
+	char s[GW_TIME_ISO_LEN];
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(s, sizeof(s), "%s.%03ldZ", date, ts.tv_nsec / 1000000L);
+	gw_time_now_iso(s);
 	return json_string(s);
 }
 

@@ -6,6 +6,7 @@
  */
 #include <setjmp.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "cli_helpers.h"
 
@@ -154,6 +156,51 @@ static void test_bad_options_exit_2(void **state)
 	free(out);
 }
 
+/* log.format: json: every line on stderr is one JSON object with the
+ * time, level, module and message, as journald or Loki take them. */
+static void test_log_format_json(void **state)
+{
+	char path[128], *out, *err, *line, *save = NULL;
+	size_t lines = 0;
+	bool saw_ready = false;
+	FILE *f;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/json.yaml", workdir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("mqtt:\n  enabled: false\nbearer:\n  type: simulator\nlog:\n  format: json\n", f);
+	fclose(f);
+	assert_int_equal(run(&out, "%s run --config %s --no-web --exit-after 3 2>%s/json.err",
+			     MESHGATE_BIN, path, workdir), 0);
+	free(out);
+	snprintf(path, sizeof(path), "%s/json.err", workdir);
+	err = cli_slurp(path);
+	for (line = strtok_r(err, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		json_error_t jerr;
+		json_t *j = json_loads(line, 0, &jerr);
+		const char *time, *level, *message;
+
+		if (!j)
+			fail_msg("not a JSON line (%s): %s", jerr.text, line);
+		time = json_string_value(json_object_get(j, "time"));
+		level = json_string_value(json_object_get(j, "level"));
+		message = json_string_value(json_object_get(j, "message"));
+		assert_non_null(time);
+		assert_int_equal(strlen(time), strlen("2026-11-21T10:00:00.123Z"));
+		assert_int_equal(time[strlen(time) - 1], 'Z');
+		assert_non_null(level);
+		assert_non_null(json_string_value(json_object_get(j, "module")));
+		assert_non_null(message);
+		saw_ready |= strstr(message, "controller ready") != NULL;
+		lines++;
+		json_decref(j);
+	}
+	assert_true(lines > 3);
+	assert_true(saw_ready);
+	free(err);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -188,6 +235,7 @@ int main(void)
 		cmocka_unit_test(test_sigterm_stops_cleanly),
 		cmocka_unit_test(test_hci_adapter_unavailable_is_explained),
 		cmocka_unit_test(test_bad_options_exit_2),
+		cmocka_unit_test(test_log_format_json),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
