@@ -251,6 +251,11 @@ static void app_plan(void *ctx, uint16_t node, struct gw_config_plan *plan)
 	const struct gw_config_node *conf = n ? gw_config_node_find(&app->cfg, n->uuid, n->unicast)
 					      : NULL;
 
+	/* Every node, named in the file or not. */
+	plan->default_ttl = app->cfg.mesh.default_ttl;
+	plan->has_net_transmit = app->cfg.mesh.has_network_transmit;
+	plan->net_transmit_count = app->cfg.mesh.network_transmit_count;
+	plan->net_transmit_interval_ms = app->cfg.mesh.network_transmit_interval_ms;
 	if (!conf)
 		return;
 	for (size_t i = 0; i < conf->n_groups && plan->n_subscribe < GW_PLAN_SUBSCRIBE_MAX; i++)
@@ -979,9 +984,15 @@ static bool wishes_subscribe(const struct gw_config_plan *p, const struct netdb_
 	return false;
 }
 
-/* A group joined or a target changed: what a configuration run adds. */
+/* A group joined, a target or a node setting changed: what a
+ * configuration run adds. */
 static bool wishes_grew(const struct gw_config_plan *before, const struct gw_config_plan *now)
 {
+	if ((now->default_ttl && now->default_ttl != before->default_ttl) ||
+	    (now->has_net_transmit &&
+	     (!before->has_net_transmit || now->net_transmit_count != before->net_transmit_count ||
+	      now->net_transmit_interval_ms != before->net_transmit_interval_ms)))
+		return true;
 	for (size_t i = 0; i < now->n_subscribe; i++)
 		if (!wishes_subscribe(before, &now->subscribe[i]))
 			return true;
@@ -1042,8 +1053,8 @@ static void nodes_follow_file(struct gw_app *app, const struct gw_config_plan *b
 			continue;
 		file_wishes(app, node->unicast, &now);
 		if (wishes_grew(&before[i], &now)) {
-			mesh_log_info(LOG, "node 0x%04x has new groups or targets in the file: "
-				      "configuring it", node->unicast);
+			mesh_log_info(LOG, "node 0x%04x has new groups, targets or settings in the "
+				      "file: configuring it", node->unicast);
 			rc = gw_core_configure(&app->core, node->unicast, NULL);
 			if (rc)
 				mesh_log_warn(LOG, "node 0x%04x not configured: %s", node->unicast,

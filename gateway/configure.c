@@ -59,6 +59,7 @@ static const char *const step_names[] = {
 	[GW_CONFIGURE_SUBSCRIBE] = "subscribe",
 	[GW_CONFIGURE_PUBLISH] = "publish",
 	[GW_CONFIGURE_HEARTBEAT] = "heartbeat",
+	[GW_CONFIGURE_SETTINGS] = "settings",
 	[GW_CONFIGURE_DONE] = "done",
 };
 
@@ -314,6 +315,33 @@ static bool next_heartbeat(struct gw_configure *c, struct netdb_node *node,
 	return true;
 }
 
+static bool next_setting(struct gw_configure *c, struct netdb_node *node,
+			 struct mesh_cfg_msg *req, char *item, size_t len)
+{
+	const struct netdb_transmit *nt = &node->network_transmit;
+	uint8_t v;
+
+	if (c->plan.default_ttl &&
+	    !(node->has_default_ttl && node->default_ttl == c->plan.default_ttl)) {
+		req->opcode = MESH_OP_CFG_DEFAULT_TTL_SET;
+		req->value = c->plan.default_ttl;
+		snprintf(item, len, "default TTL %u", c->plan.default_ttl);
+		return true;
+	}
+	if (c->plan.has_net_transmit &&
+	    !(nt->present && nt->count == c->plan.net_transmit_count &&
+	      (nt->count == 1 || nt->interval_ms == c->plan.net_transmit_interval_ms)) &&
+	    mesh_cfg_net_transmit_make(c->plan.net_transmit_count,
+				       c->plan.net_transmit_interval_ms, &v) == 0) {
+		req->opcode = MESH_OP_CFG_NET_TRANSMIT_SET;
+		req->value = v;
+		snprintf(item, len, "network transmit %u x %u ms", c->plan.net_transmit_count,
+			 c->plan.net_transmit_interval_ms);
+		return true;
+	}
+	return false;
+}
+
 static const item_finder finders[] = {
 	[GW_CONFIGURE_COMPOSITION] = next_composition,
 	[GW_CONFIGURE_APPKEY] = next_appkey,
@@ -321,6 +349,7 @@ static const item_finder finders[] = {
 	[GW_CONFIGURE_SUBSCRIBE] = next_subscribe,
 	[GW_CONFIGURE_PUBLISH] = next_publish,
 	[GW_CONFIGURE_HEARTBEAT] = next_heartbeat,
+	[GW_CONFIGURE_SETTINGS] = next_setting,
 };
 
 /* ---- running ---------------------------------------------------------------- */

@@ -45,6 +45,7 @@ enum gw_configure_step {
 	GW_CONFIGURE_SUBSCRIBE,
 	GW_CONFIGURE_PUBLISH,
 	GW_CONFIGURE_HEARTBEAT,
+	GW_CONFIGURE_SETTINGS,           /* Default TTL, Network Transmit */
 	GW_CONFIGURE_DONE,
 };
 
@@ -73,6 +74,11 @@ struct gw_config_plan {
 	uint32_t hb_period_s;            /* rounded to a power of two by the encoding */
 	uint8_t hb_ttl;
 	uint16_t hb_features;            /* triggered heartbeats on these features */
+	/* Node settings; 0 and false leave the node's own. */
+	uint8_t default_ttl;             /* 2..127 */
+	bool has_net_transmit;
+	uint8_t net_transmit_count;      /* transmissions, 1..8 */
+	uint16_t net_transmit_interval_ms; /* 10..320, a multiple of 10 */
 };
 
 /* Defaults: AppKey 0, no groups, status and heartbeats to nobody,

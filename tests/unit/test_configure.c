@@ -148,6 +148,10 @@ static void node_status(const struct fx *f, uint8_t code, struct mesh_cfg_msg *s
 		st->hb_pub = rq->hb_pub;
 		st->hb_pub.status = code;
 		break;
+	case MESH_OP_CFG_DEFAULT_TTL_SET:
+	case MESH_OP_CFG_NET_TRANSMIT_SET:
+		st->value = rq->value;   /* these statuses carry no status code */
+		break;
 	default:
 		fail_msg("unexpected request 0x%x", rq->opcode);
 	}
@@ -226,6 +230,55 @@ static void test_full_run_in_order(void **state)
 	assert_int_equal(gw_configure_start(f->c, NODE, &plan), 0);
 	assert_int_equal(f->sent, 0);
 	assert_int_equal(f->last.outcome, GW_CONFIGURE_OK);
+}
+
+/* mesh.default_ttl and mesh.network_transmit: the last step sets them,
+ * once; a node already set as asked gets nothing, one set otherwise gets
+ * the change. */
+static void test_node_settings(void **state)
+{
+	struct fx *f = *state;
+	struct gw_config_plan plan;
+	struct netdb_node *n;
+
+	plan_for(&plan);
+	plan.default_ttl = 5;
+	plan.has_net_transmit = true;
+	plan.net_transmit_count = 3;
+	plan.net_transmit_interval_ms = 20;
+	assert_int_equal(gw_configure_start(f->c, NODE, &plan), 0);
+	while (f->pending && f->req.opcode != MESH_OP_CFG_DEFAULT_TTL_SET)
+		answer(f, MESH_ACKED_STATUS, 0);
+	assert_true(f->pending);
+	assert_int_equal(f->last.step, GW_CONFIGURE_SETTINGS);
+	assert_string_equal(gw_configure_step_name(f->last.step), "settings");
+	assert_int_equal(f->req.value, 5);
+	answer(f, MESH_ACKED_STATUS, 0);
+	assert_int_equal(f->req.opcode, MESH_OP_CFG_NET_TRANSMIT_SET);
+	/* 3 transmissions (2 more), 20 ms apart: count 2, steps 1 (Mesh 4.3.2.19). */
+	assert_int_equal(f->req.value, 2 | 1 << 3);
+	answer(f, MESH_ACKED_STATUS, 0);
+	assert_false(f->pending);
+	assert_int_equal(f->last.outcome, GW_CONFIGURE_OK);
+	n = netdb_node_by_address(f->db, NODE);
+	assert_true(n->has_default_ttl);
+	assert_int_equal(n->default_ttl, 5);
+	assert_true(n->network_transmit.present);
+	assert_int_equal(n->network_transmit.count, 3);
+	assert_int_equal(n->network_transmit.interval_ms, 20);
+
+	f->sent = 0;
+	assert_int_equal(gw_configure_start(f->c, NODE, &plan), 0);
+	assert_int_equal(f->sent, 0);
+	plan.default_ttl = 0;                   /* the node's own from now on */
+	plan.net_transmit_interval_ms = 30;
+	assert_int_equal(gw_configure_start(f->c, NODE, &plan), 0);
+	assert_int_equal(f->req.opcode, MESH_OP_CFG_NET_TRANSMIT_SET);
+	assert_int_equal(f->req.value, 2 | 2 << 3);
+	answer(f, MESH_ACKED_STATUS, 0);
+	assert_false(f->pending);
+	assert_int_equal(f->sent, 1);
+	assert_int_equal(n->default_ttl, 5);
 }
 
 static void test_failure_then_resume(void **state)
@@ -327,6 +380,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_full_run_in_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_node_settings, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failure_then_resume, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timeout_then_late_status_recorded, setup,
 						teardown),
