@@ -267,6 +267,15 @@ static void app_plan(void *ctx, uint16_t node, struct gw_config_plan *plan)
 			plan->has_publish[e] = true;
 }
 
+/* What the file asks of node: its groups, its switches' targets and the
+ * node settings, on the plan's defaults without meshgate's own status and
+ * heartbeat destinations. */
+static void file_wishes(struct gw_app *app, uint16_t node, struct gw_config_plan *plan)
+{
+	gw_config_plan_default(plan);
+	app_plan(app, node, plan);
+}
+
 static size_t app_static_oob(void *ctx, const uint8_t uuid[16], uint8_t out[32])
 {
 	struct gw_app *app = ctx;
@@ -928,9 +937,33 @@ fail:
 	return rc;
 }
 
+/* Configured nodes whose groups, switch targets or settings changed in
+ * the file while meshgate was stopped: configured again (what they no
+ * longer have in the file is not known here; SIGHUP takes that away). */
+static void nodes_catch_up_with_file(struct gw_app *app)
+{
+	struct netdb *db = app->core.db;
+	struct gw_config_plan wishes;
+
+	for (size_t i = 0; i < db->n_nodes; i++) {
+		const struct netdb_node *n = &db->nodes[i];
+
+		if (!n->config_complete || n->excluded || memcmp(n->uuid, db->self_uuid, 16) == 0)
+			continue;
+		file_wishes(app, n->unicast, &wishes);
+		if (gw_configure_wishes_met(app->core.configure, n->unicast, &wishes))
+			continue;
+		mesh_log_info(LOG, "node 0x%04x is not yet as the file asks (groups, targets or "
+			      "settings): configuring it", n->unicast);
+		if (gw_core_configure(&app->core, n->unicast, NULL))
+			mesh_log_warn(LOG, "node 0x%04x not configured", n->unicast);
+	}
+}
+
 void gw_app_start(struct gw_app *app)
 {
 	gw_core_configure_pending(&app->core);
+	nodes_catch_up_with_file(app);
 	if (app->n_bootstrap)
 		mesh_timer_start(app->timers, &app->bootstrap_timer, BOOTSTRAP_POLL_MS);
 }
@@ -962,13 +995,6 @@ void gw_app_bearer_rx(struct gw_app *app, const struct mesh_adv_rx *rx)
 }
 
 /* ---- reload: nodes follow the file's groups -------------------------------------------- */
-
-/* What the file asks of node: its groups and its switches' targets. */
-static void file_wishes(struct gw_app *app, uint16_t node, struct gw_config_plan *plan)
-{
-	memset(plan, 0, sizeof(*plan));
-	app_plan(app, node, plan);
-}
 
 static bool address_equal(const struct netdb_address *a, const struct netdb_address *b)
 {

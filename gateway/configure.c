@@ -597,6 +597,29 @@ int gw_configure_start(struct gw_configure *c, uint16_t node, const struct gw_co
 	return 0;
 }
 
+bool gw_configure_wishes_met(const struct gw_configure *c, uint16_t node,
+			     const struct gw_config_plan *wishes)
+{
+	static const enum gw_configure_step steps[] = {
+		GW_CONFIGURE_SUBSCRIBE, GW_CONFIGURE_PUBLISH, GW_CONFIGURE_SETTINGS,
+	};
+	/* The item finders read only the plan and the database: a probe with
+	 * those two asks them without touching a run under way. */
+	struct gw_configure probe = { .db = c->db, .plan = *wishes };
+	struct netdb_node *n = netdb_node_by_address(c->db, node);
+	struct mesh_cfg_msg req;
+	char item[sizeof(probe.last_item)];
+
+	if (!n || n->unicast != node)
+		return true;
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		memset(&req, 0, sizeof(req));
+		if (finders[steps[i]](&probe, n, &req, item, sizeof(item)))
+			return false;
+	}
+	return true;
+}
+
 void gw_configure_cancel(struct gw_configure *c)
 {
 	if (c->running)

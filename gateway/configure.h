@@ -138,6 +138,11 @@ void gw_configure_destroy(struct gw_configure *c);
  * and send only what is missing.
  */
 int gw_configure_start(struct gw_configure *c, uint16_t node, const struct gw_config_plan *plan);
+/* Does the database show node as wishes asks: its subscriptions, client
+ * publications and settings (the other steps are not looked at)? True
+ * for a node the database does not have. */
+bool gw_configure_wishes_met(const struct gw_configure *c, uint16_t node,
+			     const struct gw_config_plan *wishes);
 void gw_configure_cancel(struct gw_configure *c);
 bool gw_configure_busy(const struct gw_configure *c);
 /* The last run's report (outcome RUNNING while one runs). */

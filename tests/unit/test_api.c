@@ -1272,6 +1272,30 @@ static void test_configure_waits_for_key_refresh(void **state)
 	gw_api_forget(&f->api, &attic);
 }
 
+/* Groups added to the file while meshgate was stopped: at start, a
+ * configured node the database does not show in them is configured again;
+ * nodes that are as the file asks are left alone. */
+static void test_start_catches_up_with_the_file(void **state)
+{
+	struct fx *f = *state;
+	struct netdb_node *lamp = netdb_node_by_address(f->app.core.db, 0x0100);
+	struct netdb_element *e = &lamp->elements[0];
+
+	gw_app_start(&f->app);
+	assert_false(gw_configure_busy(f->app.core.configure));
+	advance(f, 1000);
+	assert_int_equal(f->bearer.sent, 0);
+
+	/* As if "stairway lights" had come into the lamp's groups meanwhile. */
+	for (size_t m = 0; m < e->n_models; m++)
+		e->models[m].n_subscribe = 0;
+	gw_app_start(&f->app);
+	assert_true(gw_configure_busy(f->app.core.configure));
+	assert_int_equal(gw_configure_last(f->app.core.configure)->node, 0x0100);
+	advance(f, 100);
+	assert_true(f->bearer.sent > 0);
+}
+
 /* Closing answers what still waits, once; a forgotten caller is not. */
 static void test_close_answers_waiting_calls(void **state)
 {
@@ -1327,6 +1351,7 @@ int main(void)
 		T(test_waiting_call_times_out),
 		T(test_configure_waits_its_turn),
 		T(test_configure_waits_for_key_refresh),
+		T(test_start_catches_up_with_the_file),
 		T(test_close_answers_waiting_calls),
 	};
 
