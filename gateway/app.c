@@ -947,6 +947,7 @@ static void nodes_catch_up_with_file(struct gw_app *app)
 
 	for (size_t i = 0; i < db->n_nodes; i++) {
 		const struct netdb_node *n = &db->nodes[i];
+		int rc;
 
 		if (!n->config_complete || n->excluded || memcmp(n->uuid, db->self_uuid, 16) == 0)
 			continue;
@@ -955,8 +956,10 @@ static void nodes_catch_up_with_file(struct gw_app *app)
 			continue;
 		mesh_log_info(LOG, "node 0x%04x is not yet as the file asks (groups, targets or "
 			      "settings): configuring it", n->unicast);
-		if (gw_core_configure(&app->core, n->unicast, NULL))
-			mesh_log_warn(LOG, "node 0x%04x not configured", n->unicast);
+		rc = gw_core_configure(&app->core, n->unicast, NULL);
+		if (rc)
+			mesh_log_warn(LOG, "node 0x%04x not configured: %s", n->unicast,
+				      mesh_strerror(rc));
 	}
 }
 
