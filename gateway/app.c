@@ -276,6 +276,18 @@ static void file_wishes(struct gw_app *app, uint16_t node, struct gw_config_plan
 	app_plan(app, node, plan);
 }
 
+/* A configuration run (queued behind any other) for what the file asks
+ * of node, logged with why. */
+static void configure_for_file(struct gw_app *app, uint16_t node, const char *why)
+{
+	int rc;
+
+	mesh_log_info(LOG, "node 0x%04x: %s: configuring it", node, why);
+	rc = gw_core_configure(&app->core, node, NULL);
+	if (rc)
+		mesh_log_warn(LOG, "node 0x%04x not configured: %s", node, mesh_strerror(rc));
+}
+
 static size_t app_static_oob(void *ctx, const uint8_t uuid[16], uint8_t out[32])
 {
 	struct gw_app *app = ctx;
@@ -947,19 +959,14 @@ static void nodes_catch_up_with_file(struct gw_app *app)
 
 	for (size_t i = 0; i < db->n_nodes; i++) {
 		const struct netdb_node *n = &db->nodes[i];
-		int rc;
 
 		if (!n->config_complete || n->excluded || memcmp(n->uuid, db->self_uuid, 16) == 0)
 			continue;
 		file_wishes(app, n->unicast, &wishes);
 		if (gw_configure_wishes_met(app->core.configure, n->unicast, &wishes))
 			continue;
-		mesh_log_info(LOG, "node 0x%04x is not yet as the file asks (groups, targets or "
-			      "settings): configuring it", n->unicast);
-		rc = gw_core_configure(&app->core, n->unicast, NULL);
-		if (rc)
-			mesh_log_warn(LOG, "node 0x%04x not configured: %s", n->unicast,
-				      mesh_strerror(rc));
+		configure_for_file(app, n->unicast,
+				   "not yet in the groups, with the targets or settings the file asks for");
 	}
 }
 
@@ -1076,19 +1083,13 @@ static void nodes_follow_file(struct gw_app *app, const struct gw_config_plan *b
 
 	for (size_t i = 0; i < n && i < db->n_nodes; i++) {
 		const struct netdb_node *node = &db->nodes[i];
-		int rc;
 
 		if (node->excluded || memcmp(node->uuid, db->self_uuid, 16) == 0)
 			continue;
 		file_wishes(app, node->unicast, &now);
-		if (wishes_grew(&before[i], &now)) {
-			mesh_log_info(LOG, "node 0x%04x has new groups, targets or settings in the "
-				      "file: configuring it", node->unicast);
-			rc = gw_core_configure(&app->core, node->unicast, NULL);
-			if (rc)
-				mesh_log_warn(LOG, "node 0x%04x not configured: %s", node->unicast,
-					      mesh_strerror(rc));
-		}
+		if (wishes_grew(&before[i], &now))
+			configure_for_file(app, node->unicast,
+					   "new groups, targets or settings in the file");
 		node_leaves_groups(app, node, &before[i], &now);
 	}
 }
