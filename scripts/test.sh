@@ -68,49 +68,39 @@ for fuzzer in build/fuzz/fuzz_*; do
 	fi
 done
 
+# One check: run the command, count it, say how it went.
+check() {  # name, what to look at when it fails (or ""), command...
+	local name=$1 hint=$2
+	shift 2
+	if "$@"; then
+		passed=$((passed + 1)); echo "$name: ok"
+	else
+		failed=$((failed + 1)); echo "$name: FAILED${hint:+ ($hint)}"
+	fi
+}
+
+quiet() { "$@" >/dev/null; }
+
 echo "== benchmark smoke run"
-if build/release/bench_rx --quick >/dev/null; then
-	passed=$((passed + 1)); echo "bench_rx: ok"
-else
-	failed=$((failed + 1)); echo "bench_rx: FAILED"
-fi
+check bench_rx "" quiet build/release/bench_rx --quick
 # A real Mosquitto, the gateway on the simulator and bare Paho clients:
 # fails if a path is broken (no HCI command, no state, nodes not configured).
-if build/release/bench_mqtt --quick >/dev/null; then
-	passed=$((passed + 1)); echo "bench_mqtt: ok"
-else
-	failed=$((failed + 1)); echo "bench_mqtt: FAILED"
-fi
+check bench_mqtt "" quiet build/release/bench_mqtt --quick
 
 echo "== browser tests (Chromium + playwright-core against meshgate on meshsim)"
-if scripts/e2e.sh build/release; then
-	passed=$((passed + 1)); echo "dashboard e2e: ok"
-else
-	failed=$((failed + 1)); echo "dashboard e2e: FAILED (screenshots and logs in build/release/e2e-artifacts)"
-fi
+check "dashboard e2e" "screenshots and logs in build/release/e2e-artifacts" \
+	scripts/e2e.sh build/release
 
 echo "== deployment files (compose, Mosquitto, systemd, example configuration)"
-if scripts/check-deploy.sh build/release/meshgate; then
-	passed=$((passed + 1)); echo "deploy: ok"
-else
-	failed=$((failed + 1)); echo "deploy: FAILED"
-fi
+check deploy "" scripts/check-deploy.sh build/release/meshgate
 
 echo "== arm64: cross-compiled, unit tests under qemu-aarch64"
-if scripts/arm64.sh build/arm64; then
-	passed=$((passed + 1)); echo "arm64: ok"
-else
-	failed=$((failed + 1)); echo "arm64: FAILED"
-fi
+check arm64 "" scripts/arm64.sh build/arm64
 
 echo "== container image (Podman via ../shared/tools/container-env.sh)"
-as_root=""
-[ "$(id -u)" -ne 0 ] && as_root="sudo -E"
-if $as_root scripts/container-test.sh; then
-	passed=$((passed + 1)); echo "container: ok"
-else
-	failed=$((failed + 1)); echo "container: FAILED"
-fi
+as_root=()
+[ "$(id -u)" -ne 0 ] && as_root=(sudo -E)
+check container "" "${as_root[@]}" scripts/container-test.sh
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
