@@ -30,17 +30,7 @@ host_packages=(
 	cmake ninja-build pkg-config
 	mosquitto                     # the (host's) broker the MQTT tests start
 )
-missing=()
-for p in "${host_packages[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-	echo "arm64: installing ${missing[*]}"
-	sudo=""
-	[ "$(id -u)" -ne 0 ] && sudo="sudo"
-	$sudo apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+scripts/deps.sh "${host_packages[@]}"
 
 # ---- the arm64 sysroot -------------------------------------------------------
 # What the build links (and, through apt's dependencies, what those link):

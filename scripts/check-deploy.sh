@@ -23,21 +23,10 @@ failed=0
 fail() { echo "check-deploy: FAIL: $*" >&2; failed=1; }
 ok() { echo "check-deploy: ok: $*"; }
 
-# The Debian packages this check needs, installed the way scripts/deps.sh
-# does: nothing happens (and no root is needed) when they are present.
+# The Debian packages this check needs, installed by scripts/deps.sh:
+# nothing happens (and no root is needed) when they are present.
 need=(python3 python3-yaml mosquitto mosquitto-clients systemd)
-missing=()
-for p in "${need[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if [ ${#missing[@]} -ne 0 ]; then
-	echo "check-deploy: installing ${missing[*]}"
-	sudo=""
-	[ "$(id -u)" -ne 0 ] && sudo="sudo"
-	$sudo apt-get update -qq || true
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
-		"${missing[@]}" || echo "check-deploy: could not install ${missing[*]}" >&2
-fi
+scripts/deps.sh "${need[@]}" || echo "check-deploy: could not install ${need[*]}" >&2
 
 tmp=$(mktemp -d)
 broker_pid=""

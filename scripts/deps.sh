@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Install every build and test dependency of meshgate from Debian packages.
+# Install every build and test dependency of meshgate from Debian packages,
+# or, given package names, just those (the other scripts' own tools).
 # Idempotent: when everything is present it installs nothing and needs no root.
+#
+#   scripts/deps.sh [PACKAGE...]
 set -euo pipefail
 
 packages=(
@@ -20,6 +23,7 @@ packages=(
 # Node.js and npm drive the browser tests; a machine that has them from
 # elsewhere (nvm, NodeSource) keeps its own.
 command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
+[ $# -gt 0 ] && packages=("$@")
 
 missing=()
 for p in "${packages[@]}"; do
