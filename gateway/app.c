@@ -268,11 +268,14 @@ static void app_plan(void *ctx, uint16_t node, struct gw_config_plan *plan)
 }
 
 /* What the file asks of node: its groups, its switches' targets and the
- * node settings, on the plan's defaults without meshgate's own status and
- * heartbeat destinations. */
+ * node settings, on the core's plan (so a publication is compared with
+ * the retransmission a run would set) without meshgate's own status and
+ * heartbeat destinations, which are no wish of the file. */
 static void file_wishes(struct gw_app *app, uint16_t node, struct gw_config_plan *plan)
 {
-	gw_config_plan_default(plan);
+	gw_core_default_plan(&app->core, plan);
+	plan->status_dst = MESH_ADDR_UNASSIGNED;
+	plan->hb_dst = MESH_ADDR_UNASSIGNED;
 	app_plan(app, node, plan);
 }
 
