@@ -17,8 +17,14 @@ work=$(mktemp -d /tmp/meshgate-container-XXXXXX)
 broker_pid=
 
 fail() { echo "container-test: FAILED: $*" >&2; exit 1; }
+# Both containers go before the work directory: a running one still writes
+# its database into the volume, and rm -rf then races it ("Directory not
+# empty").
 cleanup() {
-	"$env_tool" podman rm -f "$name" >/dev/null 2>&1 || true
+	local container
+	for container in "$name" "$name-demo"; do
+		"$env_tool" podman rm -f -t 2 "$container" >/dev/null 2>&1 || true
+	done
 	[ -n "$broker_pid" ] && kill "$broker_pid" 2>/dev/null || true
 	rm -rf "$work"
 }
@@ -101,7 +107,6 @@ mkdir -p "$work/demo"
 chown 1000:1000 "$work/demo"
 "$env_tool" run -d --name "$name-demo" -p "$demo_port:8080" -v "$work/demo:/data" "$image" \
 	>/dev/null 2>"$work/run-demo.err"
-trap 'cleanup; "$env_tool" podman rm -f "$name-demo" >/dev/null 2>&1 || true' EXIT
 for _ in $(seq 60); do
 	python3 -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:$demo_port/health', timeout=2)" \
 		2>/dev/null && break
