@@ -209,6 +209,12 @@ bool h4_rx_expire(struct h4_rx *rx, uint64_t now_ms)
 	return true;
 }
 
+void h4_rx_watch_from(struct h4_rx *rx, uint64_t now_ms)
+{
+	if (now_ms > rx->last_ms)
+		rx->last_ms = now_ms;
+}
+
 void h4_rx_reset(struct h4_rx *rx)
 {
 	forget_partial(rx);

@@ -64,6 +64,11 @@ void h4_rx_init(struct h4_rx *rx, enum h4_direction dir, h4_packet_fn packet,
 void h4_rx_feed(struct h4_rx *rx, const uint8_t *data, size_t len, uint64_t now_ms);
 /* Drop a stalled partial packet (see above). Returns true if one was dropped. */
 bool h4_rx_expire(struct h4_rx *rx, uint64_t now_ms);
+/* The caller could not watch the line until now_ms (its event loop was
+ * held up): octets that arrived meanwhile were not read, so the quiet time
+ * of a partial packet starts again from now_ms instead of counting the
+ * time nobody looked. */
+void h4_rx_watch_from(struct h4_rx *rx, uint64_t now_ms);
 /* Forget any partial packet and unreported garbage (after a reopen or a
  * reset); makes no callback. */
 void h4_rx_reset(struct h4_rx *rx);

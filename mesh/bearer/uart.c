@@ -34,6 +34,10 @@
 /* Reads per wakeup before yielding to the rest of the loop; the poll is
  * level-triggered, so whatever is left wakes us again at once. */
 #define UART_READS_PER_WAKEUP 16
+/* The expiry timer running this late means our own loop was held up (a
+ * blocking callback, a slow fsync, a stopped process); on an idle loop it
+ * runs within a millisecond or two. */
+#define UART_LOOP_STALL_MS (H4_PARTIAL_TIMEOUT_MS / 2)
 
 static const struct hci_transport_ops uart_ops;
 
@@ -111,10 +115,34 @@ static void uart_expire_cb(uv_timer_t *t);
  * once the line has been quiet for the whole timeout. */
 static void uart_arm_expire(struct hci_uart *u)
 {
-	if (h4_rx_partial(&u->rx) || h4_rx_garbage_pending(&u->rx))
+	if (h4_rx_partial(&u->rx) || h4_rx_garbage_pending(&u->rx)) {
 		uv_timer_start(&u->expire_timer, uart_expire_cb, H4_PARTIAL_TIMEOUT_MS + 1, 0);
-	else
+		u->expire_due = uv_now(u->loop) + H4_PARTIAL_TIMEOUT_MS + 1;
+	} else {
 		uv_timer_stop(&u->expire_timer);
+		u->expire_due = 0;
+	}
+}
+
+/* A partial packet's quiet time counts only while the loop could read the
+ * line. After a hold-up, the rest of the packet may have sat unread in the
+ * kernel's buffer all along; libuv runs due timers before it polls, and a
+ * read after the hold-up carries the late time, so either way the packet
+ * would be dropped and its tail taken for garbage (a lost Command
+ * Complete then looks like a mute controller). Returns true if it forgave. */
+static bool uart_forgive_stall(struct hci_uart *u)
+{
+	uint64_t now = uv_now(u->loop);
+
+	if (!u->expire_due || now < u->expire_due + UART_LOOP_STALL_MS)
+		return false;
+	mesh_log_warn(LOG, "%s: not read for %llu ms while the event loop was held up; an "
+		      "incomplete packet gets the full %u ms again", u->name,
+		      (unsigned long long)(now - u->expire_due + H4_PARTIAL_TIMEOUT_MS + 1),
+		      H4_PARTIAL_TIMEOUT_MS);
+	h4_rx_watch_from(&u->rx, now);
+	u->expire_due = now + H4_PARTIAL_TIMEOUT_MS + 1;
+	return true;
 }
 
 static void uart_expire_cb(uv_timer_t *t)
@@ -123,7 +151,8 @@ static void uart_expire_cb(uv_timer_t *t)
 
 	if (!u->is_open || u->closing)
 		return;
-	h4_rx_expire(&u->rx, uv_now(u->loop));
+	if (!uart_forgive_stall(u))
+		h4_rx_expire(&u->rx, uv_now(u->loop));
 	uart_arm_expire(u);
 }
 
@@ -163,6 +192,7 @@ static void uart_detach(struct hci_uart *u)
 	 * h4_rx_feed() (a callback closing us), which must finish its loop. */
 	if (u->started)
 		uv_timer_stop(&u->expire_timer);
+	u->expire_due = 0;
 }
 
 static void uart_schedule_reopen(struct hci_uart *u, unsigned int delay_ms);
@@ -452,6 +482,7 @@ static bool uart_read(struct hci_uart *u, bool *drained)
 		ssize_t n = read(u->fd, buf, sizeof(buf));
 
 		if (n > 0) {
+			uart_forgive_stall(u);
 			h4_rx_feed(&u->rx, buf, (size_t)n, uv_now(u->loop));
 			if (!u->is_open || u->closing)
 				return false;

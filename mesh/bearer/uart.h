@@ -60,6 +60,7 @@ struct hci_uart {
 	bool poll_active;
 	uv_timer_t reopen_timer;
 	uv_timer_t expire_timer;          /* h4_rx_expire for stalled packets */
+	uint64_t expire_due;              /* loop time it is due at; 0: not armed */
 	unsigned int backoff_ms;
 	unsigned int reopen_attempts;
 	struct h4_rx rx;

@@ -321,6 +321,30 @@ static void test_acl_iso_limits(void **state)
 	free(e);
 }
 
+/* Time the caller could not watch the line does not count as quiet. */
+static void test_unwatched_time_is_not_quiet(void **state)
+{
+	struct env *e = env_new(H4_FROM_CONTROLLER);
+
+	(void)state;
+	h4_rx_feed(&e->rx, reset_cc_h4, 3, 1000);
+	h4_rx_watch_from(&e->rx, 1500);
+	assert_false(h4_rx_expire(&e->rx, 1500 + H4_PARTIAL_TIMEOUT_MS));
+	h4_rx_watch_from(&e->rx, 1200);        /* never back in time */
+	assert_false(h4_rx_expire(&e->rx, 1500 + H4_PARTIAL_TIMEOUT_MS));
+	h4_rx_feed(&e->rx, reset_cc_h4 + 3, sizeof(reset_cc_h4) - 3, 1500 + H4_PARTIAL_TIMEOUT_MS);
+	assert_int_equal(e->cap.npkts, 1);
+	assert_pkt(&e->cap, 0, HCI_H4_EVT, reset_cc, 6);
+
+	/* And a packet that stops for real still expires after it. */
+	h4_rx_feed(&e->rx, reset_cc_h4, 3, 2000);
+	h4_rx_watch_from(&e->rx, 2500);
+	assert_true(h4_rx_expire(&e->rx, 2501 + H4_PARTIAL_TIMEOUT_MS));
+	assert_int_equal(e->cap.nreports, 1);
+	assert_int_equal(e->rx.garbage_total, 3);
+	free(e);
+}
+
 static void test_stalled_partial(void **state)
 {
 	/* an event whose length octet was garbage: 0xf0 octets never come */
@@ -455,6 +479,7 @@ int main(void)
 		cmocka_unit_test(test_rescan_inside_header),
 		cmocka_unit_test(test_acl_iso_limits),
 		cmocka_unit_test(test_stalled_partial),
+		cmocka_unit_test(test_unwatched_time_is_not_quiet),
 		cmocka_unit_test(test_garbage_then_stall),
 		cmocka_unit_test(test_reset),
 		cmocka_unit_test(test_random_chunks),

@@ -115,6 +115,13 @@ static bool cond_packets(void *ctx)
 	return f->packets >= f->want;
 }
 
+static bool cond_partial(void *ctx)
+{
+	struct fixture *f = ctx;
+
+	return h4_rx_partial(&f->u.rx);
+}
+
 static bool cond_log(void *ctx)
 {
 	struct fixture *f = ctx;
@@ -421,6 +428,80 @@ static void test_pty_garbage_skipped(void **state)
 	finish(f);
 }
 
+/* Holds the loop up once, between its timer phase and its poll (libuv runs
+ * prepare handles there), while the rest of a packet arrives. */
+struct hold_up {
+	int fd;
+	const uint8_t *rest;
+	size_t len;
+	bool done;
+};
+
+static void hold_up_cb(uv_prepare_t *p)
+{
+	struct hold_up *h = p->data;
+
+	if (h->done)
+		return;
+	h->done = true;
+	write_all(h->fd, h->rest, h->len);
+	usleep(300 * 1000);
+}
+
+static void read_partial(struct fixture *f)
+{
+	write_all(f->master, reset_complete, 3);
+	if (!run_until(f, cond_partial, 1000))
+		fail_msg("the first octets of the packet were not read");
+}
+
+/* A loop held up for longer than the partial-packet timeout (an SD card's
+ * fsync on a Raspberry Pi) must not cost the packet whose tail arrived
+ * meanwhile: losing a Command Complete that way looks like a mute
+ * controller and gets a healthy one reset. */
+static void test_loop_stall_keeps_a_partial_packet(void **state)
+{
+	struct fixture *f = *state;
+	struct hold_up hold = { 0 };
+	uv_prepare_t prep;
+
+	pty_at_link(f);
+	open_path(f, f->link);
+	wait_ups(f, 1);
+
+	/* Held up before the timers run: the expiry timer, long due, runs
+	 * before the poll that reads the tail. */
+	read_partial(f);
+	write_all(f->master, reset_complete + 3, sizeof(reset_complete) - 3);
+	usleep(300 * 1000);
+	wait_packets(f, 1);
+	assert_memory_equal(f->pkts[0], reset_complete + 1, sizeof(reset_complete) - 1);
+	assert_int_equal(f->u.garbage_octets, 0);
+	assert_true(test_log_has(&f->log, "while the event loop was held up"));
+
+	/* Held up between the timers and the poll: the read carries the late
+	 * time, so the feed itself would expire the packet. */
+	read_partial(f);
+	hold = (struct hold_up){ f->master, reset_complete + 3, sizeof(reset_complete) - 3, false };
+	uv_prepare_init(&f->loop, &prep);
+	prep.data = &hold;
+	uv_prepare_start(&prep, hold_up_cb);
+	wait_packets(f, 2);
+	uv_close((uv_handle_t *)&prep, NULL);
+	assert_true(hold.done);
+	assert_memory_equal(f->pkts[1], reset_complete + 1, sizeof(reset_complete) - 1);
+	assert_int_equal(f->u.garbage_octets, 0);
+
+	/* A packet that really stopped still goes, a full timeout after the
+	 * hold-up ended. */
+	read_partial(f);
+	usleep(300 * 1000);
+	wait_log(f, "incomplete packet timed out", 1000);
+	assert_int_equal(f->u.garbage_octets, 3);
+	assert_int_equal(f->packets, 2);
+	finish(f);
+}
+
 static void test_pty_loss_and_reopen(void **state)
 {
 	struct fixture *f = *state;
@@ -706,6 +787,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_config_and_speeds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pty_packets_both_ways, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pty_garbage_skipped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_loop_stall_keeps_a_partial_packet, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_pty_loss_and_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_path_backs_off, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_device_plugged_in_later, setup, teardown),
