@@ -16,6 +16,8 @@
 
 #define LOG "node"
 
+_Static_assert(MESH_RPL_MAX <= RUNTIME_RPL_MAX, "state.json keeps every entry of the stack's RPL");
+
 struct gw_node_queued {
 	struct mesh_stack_access_tx tx;
 	uint8_t label[16];
@@ -182,9 +184,26 @@ static void node_access_rx(void *ctx, const struct mesh_access_msg *meta,
 		n->ops->access(n->ctx, &msg);
 }
 
+/* A full replay list drops every message from a source it has not seen
+ * yet (rpl.h says why it never evicts): a node added then is deaf to the
+ * gateway. Said loudly, but in a line per doubling, not per message. */
+static void node_rpl_full(struct gw_node *n, uint16_t src)
+{
+	n->rpl_full_drops++;
+	if (n->rpl_full_drops & (n->rpl_full_drops - 1))
+		return;
+	mesh_log_warn(LOG, "replay protection list full (%d sources): messages from new "
+		      "sources such as 0x%04x are dropped (%llu so far); removing nodes that "
+		      "are gone makes room", MESH_RPL_MAX, src,
+		      (unsigned long long)n->rpl_full_drops);
+}
+
 static void node_rx_trace(void *ctx, const struct mesh_stack_trace *t)
 {
 	struct gw_node *n = ctx;
+
+	if (t->layer == MESH_STACK_RPL && t->err == MESH_ERR_FULL)
+		node_rpl_full(n, t->src);
 
 	/* Only traffic that passed replay protection proves the node is
 	 * there now: a replayed old PDU authenticates too. */

@@ -6,8 +6,8 @@
  * could then flood the list with fresh addresses and replay anything the
  * evicted source ever sent. 3.8.8 makes the same choice: a node that cannot
  * store a new source shall discard its messages. The price is that whoever
- * can make the list accept 128 sources (see stack.h for who can) keeps
- * further new sources out until entries are pruned or removed.
+ * can make the list accept MESH_RPL_MAX sources (see stack.h for who can)
+ * keeps further new sources out until entries are pruned or removed.
  *
  * Lookup goes through a small open-addressing index (linear probing over
  * twice the capacity) instead of a scan of the table: the receive path
@@ -23,10 +23,9 @@
 #include "addr.h"
 #include "err.h"
 
-_Static_assert(MESH_RPL_MAX < 256, "index slots hold position + 1 in a uint8_t");
-_Static_assert(MESH_RPL_INDEX_SIZE <= 256 &&
-	       (MESH_RPL_INDEX_SIZE & (MESH_RPL_INDEX_SIZE - 1)) == 0,
-	       "the hash gives 8 bits; the index size must be a power of two");
+_Static_assert(MESH_RPL_MAX < 65536, "index slots hold position + 1 in a uint16_t");
+_Static_assert(MESH_RPL_INDEX_SIZE == 2 * MESH_RPL_MAX,
+	       "half the index stays empty, so every probe run ends");
 
 #define INDEX_MASK (MESH_RPL_INDEX_SIZE - 1)
 #define SEQ_MAX 0xffffffu
@@ -43,7 +42,7 @@ void mesh_rpl_init(struct mesh_rpl *rpl, mesh_rpl_store_fn store, void *user)
  * and the multiply spreads such runs over the whole index. */
 static size_t rpl_hash(uint16_t src)
 {
-	return ((uint32_t)src * 0x9e3779b1u) >> 24 & INDEX_MASK;
+	return ((uint32_t)src * 0x9e3779b1u) >> (32 - MESH_RPL_INDEX_BITS);
 }
 
 /* Index slot holding src, or the empty slot where it would go. */
@@ -59,7 +58,7 @@ static size_t rpl_slot(const struct mesh_rpl *rpl, uint16_t src)
 
 static struct mesh_rpl_entry *rpl_lookup(const struct mesh_rpl *rpl, uint16_t src)
 {
-	uint8_t pos = rpl->index[rpl_slot(rpl, src)];
+	uint16_t pos = rpl->index[rpl_slot(rpl, src)];
 
 	return pos ? (struct mesh_rpl_entry *)&rpl->entry[pos - 1] : NULL;
 }
@@ -68,7 +67,7 @@ static void rpl_reindex(struct mesh_rpl *rpl)
 {
 	memset(rpl->index, 0, sizeof(rpl->index));
 	for (size_t i = 0; i < rpl->count; i++)
-		rpl->index[rpl_slot(rpl, rpl->entry[i].src)] = (uint8_t)(i + 1);
+		rpl->index[rpl_slot(rpl, rpl->entry[i].src)] = (uint16_t)(i + 1);
 }
 
 const struct mesh_rpl_entry *mesh_rpl_find(const struct mesh_rpl *rpl, uint16_t src)
@@ -98,7 +97,7 @@ int mesh_rpl_load(struct mesh_rpl *rpl, const struct mesh_rpl_entry *entries, si
 			return MESH_ERR_INVAL;
 		}
 		rpl->entry[rpl->count++] = entries[i];
-		rpl->index[slot] = (uint8_t)rpl->count;
+		rpl->index[slot] = (uint16_t)rpl->count;
 	}
 	return 0;
 }
@@ -135,7 +134,7 @@ static int rpl_accept(struct mesh_rpl *rpl, uint16_t src, uint32_t iv_index, uin
 		e = &rpl->entry[rpl->count++];
 		memset(e, 0, sizeof(*e));
 		e->src = src;
-		rpl->index[slot] = (uint8_t)rpl->count;
+		rpl->index[slot] = (uint16_t)rpl->count;
 	}
 	e->iv_index = iv_index;
 	e->seq = seq;

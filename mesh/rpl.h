@@ -29,7 +29,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MESH_RPL_MAX 128
+/* Sources remembered: every element that ever sends to the gateway (a
+ * four-button switch is four), other provisioners, forgers (stack.h).
+ * Homes stay well below this; the gateway's state file holds as many. */
+#define MESH_RPL_INDEX_BITS 11
+#define MESH_RPL_MAX (1 << (MESH_RPL_INDEX_BITS - 1))
 
 /* What persistence stores and mesh_rpl_load() takes back, field by field. */
 struct mesh_rpl_entry {
@@ -46,13 +50,13 @@ struct mesh_rpl_entry {
 typedef void (*mesh_rpl_store_fn)(void *user, const struct mesh_rpl_entry *e, bool removed);
 
 /* Open addressing over twice the capacity keeps probe runs short. */
-#define MESH_RPL_INDEX_SIZE (2 * MESH_RPL_MAX)
+#define MESH_RPL_INDEX_SIZE (1 << MESH_RPL_INDEX_BITS)
 
 struct mesh_rpl {
 	struct mesh_rpl_entry entry[MESH_RPL_MAX];
 	size_t count;
 	/* entry position + 1 by hash of src; 0 = empty slot. Internal. */
-	uint8_t index[MESH_RPL_INDEX_SIZE];
+	uint16_t index[MESH_RPL_INDEX_SIZE];
 	mesh_rpl_store_fn store;
 	void *user;
 };

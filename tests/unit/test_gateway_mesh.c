@@ -697,6 +697,50 @@ static void test_control_group(void **state)
 	assert_true(test_uv_run_until(&f->g.loop, all_lightness, &lw, 5000));
 }
 
+static bool rpl_full_logged(void *ctx)
+{
+	struct fixture *f = ctx;
+
+	return test_log_has(&f->g.log, "replay protection list full");
+}
+
+static bool end_in_rpl(void *ctx)
+{
+	struct fixture *f = ctx;
+
+	return mesh_rpl_find(&f->g.gw.node.stack.rpl, ADDR_END) != NULL;
+}
+
+/* A full replay list is said in the log, naming a source it keeps out:
+ * the end node's heartbeats stop counting once the list has no room for
+ * it, and count again once there is some. */
+static void test_rpl_full_is_logged(void **state)
+{
+	struct fixture *f = *state;
+	struct mesh_rpl *rpl = &f->g.gw.node.stack.rpl;
+	uint32_t iv = f->g.gw.node.stack.net.iv.index;
+	struct gw_config_plan plan;
+	char expect[64];
+	uint16_t a;
+
+	gw_core_default_plan(&f->g.gw, &plan);
+	configure_node(f, ADDR_END, &plan);
+	mesh_rpl_remove(rpl, ADDR_END);
+	for (a = 0x7000; rpl->count < MESH_RPL_MAX; a++) {
+		if (!mesh_rpl_find(rpl, a))
+			assert_int_equal(mesh_rpl_accept(rpl, a, iv, 1), 0);
+	}
+	assert_true(test_uv_run_until(&f->g.loop, rpl_full_logged, f, 3 * HB_PERIOD_S * 1000));
+	snprintf(expect, sizeof(expect), "new sources such as 0x%04x are dropped", ADDR_END);
+	assert_true(test_log_has(&f->g.log, expect));
+	assert_true(test_log_has(&f->g.log, "warn node"));
+	assert_null(mesh_rpl_find(rpl, ADDR_END));
+
+	while (a-- > 0x7000)
+		mesh_rpl_remove(rpl, a);
+	assert_true(test_uv_run_until(&f->g.loop, end_in_rpl, f, 3 * HB_PERIOD_S * 1000));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -710,6 +754,7 @@ int main(void)
 		cmocka_unit_test(test_liveness_offline_online),
 		cmocka_unit_test(test_late_status_applied),
 		cmocka_unit_test(test_node_reset_removes_node),
+		cmocka_unit_test(test_rpl_full_is_logged),
 	};
 
 	(void)fx;

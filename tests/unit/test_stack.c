@@ -898,6 +898,44 @@ static void reprovision_long_after(int i)
 	mesh_net_cache_init(&nodes[B].stack.net.cache, 0x5eed);
 }
 
+/* A full replay list keeps new sources out (it never evicts: rpl.c) and
+ * says so in the trace, which is how the gateway tells the user; a source
+ * it knows is still heard, and room made by a removal lets the new one in. */
+static void test_rpl_full_drops_new_sources(void **state)
+{
+	struct node *b = &nodes[B];
+	uint32_t iv = b->stack.net.iv.index;
+
+	(void)state;
+	assert_int_equal(send_app(C, node_addr(B), NULL, MESH_STACK_TTL_DEFAULT, hello,
+				  sizeof(hello)), 0);
+	run(10);
+	assert_int_equal(b->srv_rx.count, 1);
+	for (uint16_t a = 0x6000; b->stack.rpl.count < MESH_RPL_MAX; a++)
+		assert_int_equal(mesh_rpl_accept(&b->stack.rpl, a, iv, 1), 0);
+
+	assert_int_equal(send_app(A, node_addr(B), NULL, MESH_STACK_TTL_DEFAULT, hello,
+				  sizeof(hello)), 0);
+	run(10);
+	assert_int_equal(b->srv_rx.count, 1);
+	assert_int_equal(b->trace.layer, MESH_STACK_RPL);
+	assert_int_equal(b->trace.err, MESH_ERR_FULL);
+	assert_int_equal(b->trace.src, node_addr(A));
+	assert_null(mesh_rpl_find(&b->stack.rpl, node_addr(A)));
+
+	assert_int_equal(send_app(C, node_addr(B), NULL, MESH_STACK_TTL_DEFAULT, hello,
+				  sizeof(hello)), 0);
+	run(10);
+	assert_int_equal(b->srv_rx.count, 2);
+
+	assert_int_equal(mesh_rpl_remove(&b->stack.rpl, 0x6000), 0);
+	assert_int_equal(send_app(A, node_addr(B), NULL, MESH_STACK_TTL_DEFAULT, hello,
+				  sizeof(hello)), 0);
+	run(10);
+	assert_int_equal(b->srv_rx.count, 3);
+	assert_int_equal(b->trace.err, 0);
+}
+
 /* A node reset and provisioned again at the same address restarts SEQ at
  * 0; once its RPL entry is removed its messages are accepted again. */
 static void test_rpl_remove_reprovisioned(void **state)
@@ -1426,6 +1464,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_interleaved_seg_unseg, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forged_segment_no_lockout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rpl_remove_reprovisioned, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rpl_full_drops_new_sources, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_node_remove_reprovisioned_segmented, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_iv_save_failure_keeps_seq, setup, teardown),
