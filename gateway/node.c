@@ -222,6 +222,24 @@ static void node_send_done(void *ctx, void *cookie, int err)
 		mesh_timer_start(n->timers, &n->queue_timer, 0);
 }
 
+static int node_beacon_send(void *ctx, const uint8_t *beacon, size_t len)
+{
+	struct gw_node *n = ctx;
+	struct mesh_adv_tx tx = {
+		.ad_type = MESH_AD_TYPE_BEACON,
+		.len = (uint8_t)len,
+		.count = (uint8_t)mesh_transmit_count(n->net_transmit),
+		.interval_ms = (uint16_t)mesh_transmit_interval_ms(n->net_transmit),
+	};
+
+	if (!n->bearer)
+		return MESH_ERR_DOWN;
+	if (len > sizeof(tx.payload))
+		return MESH_ERR_INVAL;
+	memcpy(tx.payload, beacon, len);
+	return mesh_bearer_send(n->bearer, &tx);
+}
+
 static const struct mesh_stack_ops node_stack_ops = {
 	.bearer_send = node_bearer_send,
 	.send_done = node_send_done,
@@ -232,6 +250,7 @@ static const struct mesh_stack_ops node_stack_ops = {
 	.seq_store = node_seq_store,
 	.rpl_store = node_rpl_store,
 	.iv_changed = node_iv_changed,
+	.beacon_send = node_beacon_send,
 };
 
 int gw_node_route(struct gw_node *n, const struct mesh_adv_rx *rx,
@@ -420,7 +439,10 @@ int gw_node_open(struct gw_node *n, struct mesh_timers *timers, struct mesh_bear
 		return rc;
 	}
 	mesh_stack_set_accept_all(&n->stack, true);
-	return 0;
+	/* Beacons on, Zephyr's default for nodes too: a node that missed an
+	 * IV Update or a key refresh step, or was off, catches up from them,
+	 * and an IV Update we start reaches the network only this way. */
+	return mesh_stack_beacons_enable(&n->stack, true);
 }
 
 void gw_node_close(struct gw_node *n)
@@ -472,16 +494,11 @@ int gw_node_label_add(struct gw_node *n, const uint8_t label[16], uint16_t *addr
  * what moves nodes that missed a Key Refresh Phase Set (3.10.4.1). */
 static void node_send_beacon(struct gw_node *n, uint16_t net_idx)
 {
-	struct mesh_adv_tx tx = {
-		.ad_type = MESH_AD_TYPE_BEACON,
-		.len = MESH_BEACON_SECURE_LEN,
-		.count = (uint8_t)mesh_transmit_count(n->net_transmit),
-		.interval_ms = (uint16_t)mesh_transmit_interval_ms(n->net_transmit),
-	};
-	int rc = mesh_stack_beacon_compose(&n->stack, net_idx, tx.payload);
+	uint8_t beacon[MESH_BEACON_SECURE_LEN];
+	int rc = mesh_stack_beacon_compose(&n->stack, net_idx, beacon);
 
-	if (rc == 0 && n->bearer)
-		rc = mesh_bearer_send(n->bearer, &tx);
+	if (rc == 0)
+		rc = node_beacon_send(n, beacon, sizeof(beacon));
 	if (rc)
 		mesh_log_warn(LOG, "NetKey %u: secure network beacon not sent: %s", net_idx,
 			      mesh_strerror(rc));

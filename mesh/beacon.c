@@ -266,3 +266,39 @@ const char *mesh_beacon_type_name(uint8_t type)
 	default: return "unknown";
 	}
 }
+
+/* ---- our own secure network beacons ------------------------------------- */
+
+void mesh_beacon_sched_heard(struct mesh_beacon_sched *b)
+{
+	if (b->heard < UINT32_MAX)
+		b->heard++;
+}
+
+void mesh_beacon_sched_observed(struct mesh_beacon_sched *b)
+{
+	b->heard_last = b->heard;
+	b->heard = 0;
+}
+
+uint32_t mesh_beacon_sched_interval_ms(const struct mesh_beacon_sched *b)
+{
+	uint64_t ms = (uint64_t)MESH_BEACON_TICK_MS * MESH_BEACON_OBSERVATION_TICKS *
+		      ((uint64_t)b->heard_last + 1) / MESH_BEACON_OBSERVATION_TICKS;
+
+	return ms > MESH_BEACON_INTERVAL_MAX_MS ? MESH_BEACON_INTERVAL_MAX_MS : (uint32_t)ms;
+}
+
+bool mesh_beacon_sched_due(const struct mesh_beacon_sched *b, uint64_t now_ms)
+{
+	if (!b->sent)
+		return true;
+	return now_ms >= b->sent_ms &&
+	       now_ms - b->sent_ms + MESH_BEACON_TICK_MS / 2 >= mesh_beacon_sched_interval_ms(b);
+}
+
+void mesh_beacon_sched_sent(struct mesh_beacon_sched *b, uint64_t now_ms)
+{
+	b->sent = true;
+	b->sent_ms = now_ms;
+}

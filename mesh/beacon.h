@@ -160,4 +160,35 @@ int mesh_beacon_parse(const uint8_t *buf, size_t len, struct mesh_beacon *out);
 /* "unprovisioned", "secure network", "private", or "unknown". */
 const char *mesh_beacon_type_name(uint8_t type);
 
+/*
+ * When to send our own Secure Network beacon (3.9.3.1), per subnet. The
+ * interval adapts to what the subnet already hears, so a network of many
+ * beaconing nodes does not fill the air:
+ *   interval = observation period * (beacons heard in it + 1) / expected,
+ * with an observation period of 20 s in which 2 beacons are expected
+ * (one per minimum interval of 10 s): 10 s alone, 20 s with one other
+ * beaconing node in range, and so on, never more than 600 s.
+ * Time is the caller's monotonic ms; the caller ticks every
+ * MESH_BEACON_TICK_MS and ends an observation period every other tick.
+ */
+#define MESH_BEACON_TICK_MS 10000u
+#define MESH_BEACON_OBSERVATION_TICKS 2u
+#define MESH_BEACON_INTERVAL_MAX_MS 600000u
+
+struct mesh_beacon_sched {
+	uint32_t heard;          /* secure beacons of the subnet, this period */
+	uint32_t heard_last;     /* ... in the last whole period */
+	bool sent;               /* sent_ms is valid */
+	uint64_t sent_ms;
+};
+
+void mesh_beacon_sched_heard(struct mesh_beacon_sched *b);
+/* An observation period ended. */
+void mesh_beacon_sched_observed(struct mesh_beacon_sched *b);
+uint32_t mesh_beacon_sched_interval_ms(const struct mesh_beacon_sched *b);
+/* Is a beacon due at now_ms? Ticks are not exact: a beacon is due half a
+ * tick early rather than a whole tick late. */
+bool mesh_beacon_sched_due(const struct mesh_beacon_sched *b, uint64_t now_ms);
+void mesh_beacon_sched_sent(struct mesh_beacon_sched *b, uint64_t now_ms);
+
 #endif

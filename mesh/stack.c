@@ -113,6 +113,8 @@ static void stack_rpl_store(void *user, const struct mesh_rpl_entry *e, bool rem
 		s->ops->rpl_store(s->ctx, e, removed);
 }
 
+static void stack_beacons_now(struct mesh_stack *s);
+
 /*
  * The IV module's on_change (contract in iv_index.h). The IV state goes to
  * flash first and SEQ restarts only after that worked (3.8.3, 3.10.5): in
@@ -142,6 +144,7 @@ static int stack_iv_changed(void *user, const struct mesh_iv *iv)
 	}
 	if (!iv->update)
 		mesh_rpl_prune(&s->rpl, iv->index);
+	stack_beacons_now(s);
 	return 0;
 }
 
@@ -203,6 +206,63 @@ static void stack_seq_threshold(void *user, uint32_t seq)
 	stack_iv_timer_sync(s, false);
 }
 
+/* ---- our secure network beacons ---------------------------------------- */
+
+static void stack_beacon_send(struct mesh_stack *s, struct mesh_subnet *sub, uint64_t now)
+{
+	uint8_t beacon[MESH_BEACON_SECURE_LEN];
+
+	if (mesh_stack_beacon_compose(s, sub->net_idx, beacon) == 0 &&
+	    s->ops->beacon_send(s->ctx, beacon, sizeof(beacon)) == 0)
+		mesh_beacon_sched_sent(&sub->beacon, now);
+}
+
+/* The IV state changed: every subnet says so now rather than at its next
+ * interval, which may be minutes away. */
+static void stack_beacons_now(struct mesh_stack *s)
+{
+	uint64_t now = mesh_timers_now(s->timers);
+
+	if (!s->beacons)
+		return;
+	for (struct mesh_subnet *sub = s->net.subnets.sub;
+	     sub < s->net.subnets.sub + MESH_SUBNET_MAX; sub++)
+		if (sub->in_use)
+			stack_beacon_send(s, sub, now);
+}
+
+static void stack_beacon_tick(struct mesh_timer *t)
+{
+	struct mesh_stack *s = MESH_CONTAINER_OF(t, struct mesh_stack, beacon_timer);
+	uint64_t now = mesh_timers_now(s->timers);
+	bool period_over = ++s->beacon_ticks % MESH_BEACON_OBSERVATION_TICKS == 0;
+
+	for (struct mesh_subnet *sub = s->net.subnets.sub;
+	     sub < s->net.subnets.sub + MESH_SUBNET_MAX; sub++) {
+		if (!sub->in_use)
+			continue;
+		if (period_over)
+			mesh_beacon_sched_observed(&sub->beacon);
+		if (mesh_beacon_sched_due(&sub->beacon, now))
+			stack_beacon_send(s, sub, now);
+	}
+	mesh_timer_start(s->timers, &s->beacon_timer, MESH_BEACON_TICK_MS);
+}
+
+int mesh_stack_beacons_enable(struct mesh_stack *s, bool on)
+{
+	if (on && !s->ops->beacon_send)
+		return MESH_ERR_INVAL;
+	if (on == s->beacons)
+		return 0;
+	s->beacons = on;
+	if (on)
+		mesh_timer_start(s->timers, &s->beacon_timer, MESH_BEACON_TICK_MS);
+	else
+		mesh_timer_stop(s->timers, &s->beacon_timer);
+	return 0;
+}
+
 /* ---- setup ------------------------------------------------------------- */
 
 void mesh_stack_config_default(struct mesh_stack_config *cfg)
@@ -256,6 +316,7 @@ int mesh_stack_init(struct mesh_stack *s, struct mesh_timers *timers,
 	s->net.iv.user = s;
 	s->seq_iv_index = mesh_iv_tx_index(&s->net.iv);
 	mesh_timer_init(&s->iv_timer, stack_iv_timer_fire);
+	mesh_timer_init(&s->beacon_timer, stack_beacon_tick);
 	mesh_app_keys_init(&s->app_keys);
 	mesh_dev_keys_init(&s->dev_keys);
 	mesh_va_init(&s->va);
@@ -275,6 +336,7 @@ int mesh_stack_init(struct mesh_stack *s, struct mesh_timers *timers,
 void mesh_stack_cleanup(struct mesh_stack *s)
 {
 	mesh_timer_stop(s->timers, &s->iv_timer);
+	mesh_timer_stop(s->timers, &s->beacon_timer);
 	mesh_lt_cleanup(&s->lt);
 	mesh_app_keys_clear(&s->app_keys);
 	mesh_dev_keys_clear(&s->dev_keys);
@@ -518,6 +580,7 @@ int mesh_stack_beacon_receive(struct mesh_stack *s, const uint8_t *beacon, size_
 	err = stack_beacon_match(s, &b, &sub, &new_key);
 	if (err)
 		return err;
+	mesh_beacon_sched_heard(&sub->beacon);
 	iv_err = stack_beacon_iv(s, sub->net_idx, &b);
 	/* The state may have moved, or a refused start left an update
 	 * pending (iv_index.h): the timer takes it from here. */

@@ -165,6 +165,9 @@ struct mesh_stack_ops {
 	 * AppKeys are revoked): persist it. Changes made through
 	 * mesh_stack_kr_set() are the caller's to persist. */
 	void (*kr_changed)(void *ctx, uint16_t net_idx, uint8_t phase);
+	/* Put one of our secure network beacons (Beacon Type || Beacon
+	 * Data) on the air. NULL: the Beacon state cannot be enabled. */
+	int (*beacon_send)(void *ctx, const uint8_t *beacon, size_t len);
 };
 
 struct mesh_stack_config {
@@ -197,6 +200,9 @@ struct mesh_stack {
 	struct mesh_seq seq;
 	uint32_t seq_iv_index;             /* transmit IV index SEQ counts for */
 	struct mesh_timer iv_timer;        /* next time-driven IV transition */
+	bool beacons;                      /* Secure Network Beacon state */
+	struct mesh_timer beacon_timer;    /* ticks every MESH_BEACON_TICK_MS */
+	uint32_t beacon_ticks;
 	struct mesh_access access;         /* models: mesh_access_model_add() */
 
 	/* Receive state, valid only inside mesh_stack_net_receive(). */
@@ -296,6 +302,15 @@ int mesh_stack_app_key_delete(struct mesh_stack *s, uint16_t app_idx);
  * flag was applied in both cases.
  */
 int mesh_stack_beacon_receive(struct mesh_stack *s, const uint8_t *beacon, size_t len);
+/*
+ * The Secure Network Beacon state (4.2.10): while enabled, each subnet's
+ * beacon goes out through ops->beacon_send at the adaptive interval of
+ * 3.9.3.1 (beacon.h), and at once for every subnet when the IV index or
+ * the IV Update flag changes, so the network follows an IV Update we
+ * start. The first periodic beacon comes one tick after enabling.
+ * MESH_ERR_INVAL if on and ops->beacon_send is NULL.
+ */
+int mesh_stack_beacons_enable(struct mesh_stack *s, bool on);
 /* Our secure network beacon for subnet net_idx: current IV index and
  * flags, secured with the key we transmit with (the new key and the Key
  * Refresh flag in phase 2). MESH_ERR_KEY_INDEX if unknown. */

@@ -30,6 +30,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "beacon.h"
 #include "transport.h"
 
 #define MESH_SUBNET_MAX 8
@@ -56,6 +57,7 @@ struct mesh_subnet {
 	uint8_t kr_phase;  /* enum mesh_kr_phase, never 3 at rest */
 	uint8_t old;       /* index into keys of the current/old key */
 	struct mesh_subnet_keys keys[2];
+	struct mesh_beacon_sched beacon;  /* our secure beacons (stack.c) */
 };
 
 struct mesh_subnets {

@@ -69,9 +69,12 @@ static const char config_yaml[] =
 
 /* ---- a bearer that counts ------------------------------------------------------------ */
 
+/* Network PDUs count: what a request makes the gateway send. Its own
+ * secure network beacons, every 10 s, are no request's doing. */
 struct counting_bearer {
 	struct mesh_bearer b;
 	size_t sent;
+	size_t beacons;
 };
 
 static int counting_send(struct mesh_bearer *b, const struct mesh_adv_tx *tx)
@@ -79,7 +82,10 @@ static int counting_send(struct mesh_bearer *b, const struct mesh_adv_tx *tx)
 	struct counting_bearer *cb = (struct counting_bearer *)b;
 
 	assert_int_equal(mesh_adv_tx_check(tx), 0);
-	cb->sent++;
+	if (tx->ad_type == MESH_AD_TYPE_BEACON)
+		cb->beacons++;
+	else
+		cb->sent++;
 	return 0;
 }
 
@@ -1296,6 +1302,17 @@ static void test_start_catches_up_with_the_file(void **state)
 	assert_true(f->bearer.sent > 0);
 }
 
+/* The gateway beacons its network on its own (mesh-core.md): every 10 s
+ * here, where it hears no other node's beacons. */
+static void test_gateway_beacons(void **state)
+{
+	struct fx *f = *state;
+	size_t before = f->bearer.beacons;
+
+	advance(f, 60000);
+	assert_int_equal(f->bearer.beacons - before, 6);
+}
+
 /* Closing answers what still waits, once; a forgotten caller is not. */
 static void test_close_answers_waiting_calls(void **state)
 {
@@ -1352,6 +1369,7 @@ int main(void)
 		T(test_configure_waits_its_turn),
 		T(test_configure_waits_for_key_refresh),
 		T(test_start_catches_up_with_the_file),
+		T(test_gateway_beacons),
 		T(test_close_answers_waiting_calls),
 	};
 

@@ -294,6 +294,39 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* 3.9.3.1: interval = 20 s * (observed + 1) / 2, within 10..600 s. */
+static void test_beacon_interval(void **state)
+{
+	struct mesh_beacon_sched b;
+
+	(void)state;
+	memset(&b, 0, sizeof(b));
+	assert_int_equal(mesh_beacon_sched_interval_ms(&b), 10000);
+	assert_true(mesh_beacon_sched_due(&b, 0));          /* never sent */
+	mesh_beacon_sched_sent(&b, 1000);
+	assert_false(mesh_beacon_sched_due(&b, 1000 + 4999));
+	assert_true(mesh_beacon_sched_due(&b, 1000 + 5000)); /* half a tick early */
+
+	for (int i = 0; i < 3; i++)
+		mesh_beacon_sched_heard(&b);
+	assert_int_equal(mesh_beacon_sched_interval_ms(&b), 10000);  /* period not over */
+	mesh_beacon_sched_observed(&b);
+	assert_int_equal(b.heard, 0);
+	assert_int_equal(mesh_beacon_sched_interval_ms(&b), 40000);
+	assert_false(mesh_beacon_sched_due(&b, 1000 + 30000));
+	assert_true(mesh_beacon_sched_due(&b, 1000 + 35000));
+
+	b.heard_last = 59;
+	assert_int_equal(mesh_beacon_sched_interval_ms(&b), 600000);
+	b.heard_last = UINT32_MAX;
+	assert_int_equal(mesh_beacon_sched_interval_ms(&b), 600000);
+	b.heard = UINT32_MAX;
+	mesh_beacon_sched_heard(&b);
+	assert_int_equal(b.heard, UINT32_MAX);
+	/* A clock behind the last beacon sends nothing. */
+	assert_false(mesh_beacon_sched_due(&b, 500));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -303,6 +336,7 @@ int main(void)
 		cmocka_unit_test(test_unprov_samples),
 		cmocka_unit_test(test_unprov_malformed),
 		cmocka_unit_test(test_dispatch_types),
+		cmocka_unit_test(test_beacon_interval),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, teardown);
 

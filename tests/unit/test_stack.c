@@ -73,6 +73,8 @@ struct node {
 	unsigned int access_rx_count;
 	unsigned int done_calls;
 	int done_err;
+	unsigned int beacons;  /* secure network beacons it sent */
+	uint8_t beacon[MESH_BEACON_SECURE_LEN];  /* the last of them */
 	unsigned int sent;  /* PDUs this node put on the air */
 	unsigned int relay_sent; /* of those, through ops->relay_send */
 };
@@ -184,8 +186,19 @@ static void on_trace(void *ctx, const struct mesh_stack_trace *t)
 	n->trace = *t;
 }
 
+static int on_beacon(void *ctx, const uint8_t *beacon, size_t len)
+{
+	struct node *n = ctx;
+
+	assert_int_equal(len, MESH_BEACON_SECURE_LEN);
+	memcpy(n->beacon, beacon, len);
+	n->beacons++;
+	return 0;
+}
+
 static const struct mesh_stack_ops node_ops = {
 	.bearer_send = air_send,
+	.beacon_send = on_beacon,
 	.send_done = on_send_done,
 	.heartbeat = on_heartbeat,
 	.access_rx = on_access_rx,
@@ -1283,6 +1296,62 @@ static void test_beacon_iv(void **state)
 	assert_false(mesh_timer_armed(&b->iv_timer));
 }
 
+/* Our secure network beacons (3.9.3.1): every 10 s while the subnet hears
+ * no other, less often the more it does, at once when the IV state
+ * changes, and none once the Beacon state is off. */
+static void test_secure_beacons(void **state)
+{
+	static const struct mesh_stack_ops no_beacon_ops = { .bearer_send = air_send };
+	struct node *a = &nodes[A];
+	uint8_t heard[MESH_BEACON_SECURE_LEN];
+	struct mesh_beacon_secure b;
+	unsigned int before;
+
+	(void)state;
+	a->stack.ops = &no_beacon_ops;
+	assert_int_equal(mesh_stack_beacons_enable(&a->stack, true), MESH_ERR_INVAL);
+	a->stack.ops = &node_ops;
+
+	assert_int_equal(mesh_stack_beacons_enable(&a->stack, true), 0);
+	run(MESH_BEACON_TICK_MS - 1);
+	assert_int_equal(a->beacons, 0);
+	run(1);
+	assert_int_equal(a->beacons, 1);
+	/* A genuine beacon of the network, the state as it is. */
+	assert_int_equal(mesh_stack_beacon_receive(&nodes[B].stack, a->beacon, sizeof(a->beacon)),
+			 0);
+	assert_int_equal(mesh_beacon_secure_parse(a->beacon, sizeof(a->beacon), &b), 0);
+	assert_int_equal(b.iv_index, 0);
+	assert_int_equal(b.flags, 0);
+	run(6 * MESH_BEACON_TICK_MS);
+	assert_int_equal(a->beacons, 7);
+
+	/* Three others in every 20 s observation period: one every 40 s. */
+	beacon_for(B, 0, 0, heard);
+	before = a->beacons;
+	for (int period = 0; period < 6; period++) {
+		for (int i = 0; i < 3; i++)
+			assert_int_equal(mesh_stack_beacon_receive(&a->stack, heard, sizeof(heard)),
+					 0);
+		run(2 * MESH_BEACON_TICK_MS);
+	}
+	assert_int_equal(a->beacons - before, 3);
+
+	/* The network is on IV index 3 (recovery, 3.10.6): A says so now. */
+	before = a->beacons;
+	beacon_for(B, 0, 3, heard);
+	assert_int_equal(mesh_stack_beacon_receive(&a->stack, heard, sizeof(heard)), 0);
+	assert_int_equal(a->beacons, before + 1);
+	assert_int_equal(mesh_beacon_secure_parse(a->beacon, sizeof(a->beacon), &b), 0);
+	assert_int_equal(b.iv_index, 3);
+
+	assert_int_equal(mesh_stack_beacons_enable(&a->stack, false), 0);
+	before = a->beacons;
+	run(20 * MESH_BEACON_TICK_MS);
+	assert_int_equal(a->beacons, before);
+	assert_int_equal(nodes[B].beacons + nodes[C].beacons, 0);
+}
+
 /* Switch both A and B to the new NetKey and AppKey, phase 1. */
 static void kr_phase1(int i)
 {
@@ -1470,6 +1539,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_iv_save_failure_keeps_seq, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_iv_update_from_seq, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_beacon_iv, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_secure_beacons, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_key_refresh_cycle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_key_refresh_beacons, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_net_key_delete, setup, teardown),
