@@ -442,7 +442,12 @@ int gw_node_open(struct gw_node *n, struct mesh_timers *timers, struct mesh_bear
 	/* Beacons on, Zephyr's default for nodes too: a node that missed an
 	 * IV Update or a key refresh step, or was off, catches up from them,
 	 * and an IV Update we start reaches the network only this way. */
-	return mesh_stack_beacons_enable(&n->stack, true);
+	rc = mesh_stack_beacons_enable(&n->stack, true);
+	if (rc) {
+		snprintf(err, errlen, "secure network beacons: %s", mesh_strerror(rc));
+		mesh_stack_cleanup(&n->stack);
+	}
+	return rc;
 }
 
 void gw_node_close(struct gw_node *n)
