@@ -31,10 +31,33 @@ static void queue_free(struct gw_node *n);
 
 /* ---- persistence ------------------------------------------------------------ */
 
+/* The stack's replay list into the state about to be saved. Copied at
+ * each save (every few seconds at most) rather than mirrored at each
+ * change, which would be a search of up to RUNTIME_RPL_MAX entries for
+ * every PDU received. Until the stack has loaded the saved list, the
+ * state's own copy is the one to keep: a save in between (nothing does
+ * one today) would otherwise write an empty list over it. */
+static void node_state_take_rpl(struct gw_node *n)
+{
+	size_t count;
+	const struct mesh_rpl_entry *e = mesh_rpl_entries(&n->stack.rpl, &count);
+
+	if (!n->rpl_loaded)
+		return;
+	n->state.n_rpl = 0;
+	for (size_t i = 0; i < count && i < RUNTIME_RPL_MAX; i++) {
+		n->state.rpl[i].src = e[i].src;
+		n->state.rpl[i].seq = e[i].seq;
+		n->state.rpl[i].iv_index = e[i].iv_index;
+		n->state.n_rpl++;
+	}
+}
+
 static int node_save(struct gw_node *n, char *err, size_t errlen)
 {
 	if (n->dir[0] == '\0')
 		return 0;
+	node_state_take_rpl(n);
 	return runtime_state_save(&n->state, n->dir, err, errlen);
 }
 
@@ -77,41 +100,13 @@ static int node_iv_changed(void *ctx, uint32_t iv_index, bool iv_update)
 	return 0;
 }
 
-static struct runtime_rpl_entry *rpl_slot(struct runtime_state *st, uint16_t src)
-{
-	for (size_t i = 0; i < st->n_rpl; i++)
-		if (st->rpl[i].src == src)
-			return &st->rpl[i];
-	if (st->n_rpl >= RUNTIME_RPL_MAX)
-		return NULL;
-	st->rpl[st->n_rpl].src = src;
-	return &st->rpl[st->n_rpl++];
-}
-
-static void rpl_drop(struct runtime_state *st, uint16_t src)
-{
-	for (size_t i = 0; i < st->n_rpl; i++) {
-		if (st->rpl[i].src != src)
-			continue;
-		st->rpl[i] = st->rpl[--st->n_rpl];
-		return;
-	}
-}
-
+/* Any change of the replay list: saved within GW_NODE_RPL_FLUSH_MS. */
 static void node_rpl_store(void *ctx, const struct mesh_rpl_entry *e, bool removed)
 {
 	struct gw_node *n = ctx;
-	struct runtime_rpl_entry *slot;
 
-	if (removed) {
-		rpl_drop(&n->state, e->src);
-	} else {
-		slot = rpl_slot(&n->state, e->src);
-		if (!slot)
-			return;  /* the stack's own RPL is smaller than ours: cannot happen */
-		slot->seq = e->seq;
-		slot->iv_index = e->iv_index;
-	}
+	(void)e;
+	(void)removed;
 	n->rpl_dirty = true;
 	if (!mesh_timer_armed(&n->rpl_flush))
 		mesh_timer_start(n->timers, &n->rpl_flush, GW_NODE_RPL_FLUSH_MS);
@@ -368,6 +363,8 @@ static int load_rpl(struct gw_node *n, char *err, size_t errlen)
 	rc = mesh_rpl_load(&n->stack.rpl, entries, count);
 	if (rc)
 		snprintf(err, errlen, "replay list refused: %s", mesh_strerror(rc));
+	else
+		n->rpl_loaded = true;
 	return rc;
 }
 
@@ -483,9 +480,6 @@ void gw_node_device_removed(struct gw_node *n, uint16_t unicast, uint8_t element
 		for (uint8_t i = 0; i < elements; i++)
 			mesh_acked_cancel_dst(n->acked, (uint16_t)(unicast + i));
 	mesh_stack_node_remove(&n->stack, unicast, elements);
-	for (uint8_t i = 0; i < elements; i++)
-		rpl_drop(&n->state, (uint16_t)(unicast + i));
-	n->rpl_dirty = true;
 }
 
 int gw_node_label_add(struct gw_node *n, const uint8_t label[16], uint16_t *addr)

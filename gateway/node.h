@@ -59,6 +59,7 @@ struct gw_node {
 	char dir[4096];                  /* state.json lives here ("": memory only) */
 	struct runtime_state state;
 	bool rpl_dirty;
+	bool rpl_loaded;                 /* the stack holds state.json's replay list */
 	uint64_t rpl_full_drops;         /* messages the full replay list refused */
 	struct mesh_timer rpl_flush;
 	uint8_t net_transmit;            /* Network Transmit state for our PDUs */

@@ -38,6 +38,12 @@ void mesh_rpl_init(struct mesh_rpl *rpl, mesh_rpl_store_fn store, void *user)
 	rpl->user = user;
 }
 
+const struct mesh_rpl_entry *mesh_rpl_entries(const struct mesh_rpl *rpl, size_t *n)
+{
+	*n = rpl->count;
+	return rpl->entry;
+}
+
 /* Fibonacci hashing: unicast addresses are often handed out consecutively,
  * and the multiply spreads such runs over the whole index. */
 static size_t rpl_hash(uint16_t src)

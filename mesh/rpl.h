@@ -67,6 +67,8 @@ static inline uint64_t mesh_seq_auth(uint32_t iv_index, uint32_t seq)
 }
 
 void mesh_rpl_init(struct mesh_rpl *rpl, mesh_rpl_store_fn store, void *user);
+/* Every entry, for persistence: *n of them, valid until the next change. */
+const struct mesh_rpl_entry *mesh_rpl_entries(const struct mesh_rpl *rpl, size_t *n);
 /* Replace the table with stored entries (no store callbacks). MESH_ERR_FULL
  * if n exceeds the capacity, MESH_ERR_INVAL for a non-unicast or repeated
  * src or a field out of range; the table is then empty. */
