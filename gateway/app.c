@@ -1073,10 +1073,44 @@ static void node_leaves_groups(struct gw_app *app, const struct netdb_node *n,
 	}
 }
 
+static void stopped_publishing(void *ctx, enum mesh_acked_event ev, uint16_t src,
+			       const struct mesh_cfg_msg *status)
+{
+	struct gw_app *app = ctx;
+
+	if (ev == MESH_ACKED_STATUS && status->model_pub.status == MESH_CFG_SUCCESS) {
+		app_changed(app, CHANGED_ALL);
+	} else if (ev == MESH_ACKED_STATUS) {
+		mesh_log_warn(LOG, "node 0x%04x still publishes where the file no longer says: %s",
+			      src, mesh_cfg_status_str(status->model_pub.status));
+	} else if (ev == MESH_ACKED_TIMEOUT || ev == MESH_ACKED_FAILED) {
+		mesh_log_warn(LOG, "node 0x%04x did not answer: its switch may still publish where "
+			      "the file no longer says", src);
+	}
+}
+
+/* Switch elements whose `publish` the file dropped stop publishing there;
+ * one whose target changed is the configuration run's to move. */
+static void node_stops_publishing(struct gw_app *app, const struct netdb_node *n,
+				  const struct gw_config_plan *before,
+				  const struct gw_config_plan *now)
+{
+	for (size_t e = 0; e < GW_PLAN_ELEMENTS_MAX && e < n->n_elements; e++) {
+		if (!before->has_publish[e] || now->has_publish[e])
+			continue;
+		if (gw_core_publication_clear(&app->core, (uint16_t)(n->unicast + e),
+					      &before->publish[e], stopped_publishing, app))
+			mesh_log_info(LOG, "element 0x%04x stops publishing to 0x%04x, as the file "
+				      "now says", n->unicast + (unsigned int)e,
+				      before->publish[e].address);
+	}
+}
+
 /*
  * The nodes whose groups or switch targets changed in the file follow it:
- * a configuration run (queued behind any other) adds what is new, and
- * their lighting servers leave the groups the file no longer gives them.
+ * a configuration run (queued behind any other) adds what is new, their
+ * lighting servers leave the groups the file no longer gives them, and
+ * their switches stop publishing to targets the file dropped.
  * before[i] is what the old file wished of db->nodes[i].
  */
 static void nodes_follow_file(struct gw_app *app, const struct gw_config_plan *before, size_t n)
@@ -1094,6 +1128,7 @@ static void nodes_follow_file(struct gw_app *app, const struct gw_config_plan *b
 			configure_for_file(app, node->unicast,
 					   "new groups, targets or settings in the file");
 		node_leaves_groups(app, node, &before[i], &now);
+		node_stops_publishing(app, node, &before[i], &now);
 	}
 }
 

@@ -98,8 +98,7 @@ bool gw_configure_model_subscribes(const struct netdb_model *m)
 	return false;
 }
 
-/* Clients whose publication is what the device does (a switch). */
-static bool model_is_publishing_client(const struct netdb_model *m)
+bool gw_configure_model_is_switch_client(const struct netdb_model *m)
 {
 	return !m->vendor && (m->id == 0x1001 || m->id == 0x1003);
 }
@@ -233,7 +232,7 @@ static bool wanted_publication(const struct gw_configure *c, size_t elem,
 	pub->app_idx = c->plan.app_idx;
 	pub->ttl = MESH_CFG_PUB_TTL_DEFAULT;
 	pub->model = model_id_of(m);
-	if (model_is_publishing_client(m) && elem < GW_PLAN_ELEMENTS_MAX &&
+	if (gw_configure_model_is_switch_client(m) && elem < GW_PLAN_ELEMENTS_MAX &&
 	    c->plan.has_publish[elem]) {
 		pub->pub_addr = c->plan.publish[elem].address;
 		if (c->plan.publish[elem].is_label)

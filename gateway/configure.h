@@ -52,6 +52,9 @@ enum gw_configure_step {
 /* Is m a lighting server that subscribes to group commands (OnOff, Level,
  * Power OnOff, Lightness, CTL, CTL Temperature, HSL, HSL Hue/Saturation)? */
 bool gw_configure_model_subscribes(const struct netdb_model *m);
+/* Is m a client whose publication is what the device does (the Generic
+ * OnOff or Level Client of a wall switch)? */
+bool gw_configure_model_is_switch_client(const struct netdb_model *m);
 
 /* Lowercase name of a step ("composition", "bind", ...). */
 const char *gw_configure_step_name(enum gw_configure_step step);

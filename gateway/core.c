@@ -443,6 +443,42 @@ unsigned int gw_core_subscription_send(struct gw_core *core, uint16_t elem,
 	return sent;
 }
 
+static bool publishes_to(const struct netdb_model *m, const struct netdb_address *a)
+{
+	if (!m->has_publish || m->publish.address.is_label != a->is_label)
+		return false;
+	return a->is_label ? memcmp(m->publish.address.label, a->label, 16) == 0
+			   : m->publish.address.address == a->address;
+}
+
+unsigned int gw_core_publication_clear(struct gw_core *core, uint16_t elem,
+				       const struct netdb_address *from,
+				       gw_configure_done_fn done, void *ctx)
+{
+	struct netdb_node *n = netdb_node_by_address(core->db, elem);
+	const struct netdb_element *el;
+	unsigned int sent = 0;
+
+	if (!n)
+		return 0;
+	el = &n->elements[elem - n->unicast];
+	for (size_t m = 0; m < el->n_models; m++) {
+		const struct netdb_model *model = &el->models[m];
+		struct mesh_cfg_msg req;
+
+		if (!gw_configure_model_is_switch_client(model) || !publishes_to(model, from))
+			continue;
+		memset(&req, 0, sizeof(req));
+		req.opcode = MESH_OP_CFG_MODEL_PUB_SET;
+		req.model_pub.elem_addr = elem;
+		req.model_pub.pub_addr = MESH_ADDR_UNASSIGNED;
+		req.model_pub.model.id = (uint16_t)model->id;
+		if (gw_core_cfg_send(core, n->unicast, &req, done, ctx) >= 0)
+			sent++;
+	}
+	return sent;
+}
+
 static bool core_tried(const struct gw_core *core, uint16_t addr)
 {
 	return addr_list_has(core->tried, core->n_tried, addr);

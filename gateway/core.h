@@ -188,6 +188,15 @@ int gw_core_key_refresh(struct gw_core *core, uint16_t net_idx);
 unsigned int gw_core_subscription_send(struct gw_core *core, uint16_t elem,
 				       const struct netdb_address *a, bool add,
 				       gw_configure_done_fn done, void *ctx, unsigned int *pending);
+/*
+ * Stop the switch clients of element elem that publish to from (as the
+ * database records them) from publishing: a Config Model Publication Set
+ * to the unassigned address per model, each reported to done. Clients
+ * publishing elsewhere are left alone. Returns the number sent.
+ */
+unsigned int gw_core_publication_clear(struct gw_core *core, uint16_t elem,
+				       const struct netdb_address *from,
+				       gw_configure_done_fn done, void *ctx);
 
 /* Forget a node at once (it was reset, or will never answer): its keys,
  * cache and liveness go, its addresses are excluded. 0 or -ENOENT. */

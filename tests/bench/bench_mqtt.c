@@ -453,7 +453,8 @@ static int gateway_bearer_send(struct mesh_bearer *b, const struct mesh_adv_tx *
 {
 	struct gateway *g = MESH_CONTAINER_OF(b, struct gateway, radio.core.bearer);
 
-	if (g->stamp_tx) {
+	/* The command's network PDU, not one of the gateway's beacons. */
+	if (g->stamp_tx && tx->ad_type == MESH_AD_TYPE_MESSAGE) {
 		*g->stamp_tx = now_ns();
 		g->stamp_tx = NULL;
 	}

@@ -79,11 +79,14 @@ static struct {
 	uint64_t generation;             /* of the registry as opened */
 } g;
 
+/* Network PDUs only: the gateway's own secure network beacons, every
+ * 10 s of the fuzzer's clock, are no request's doing. */
 static int counting_send(struct mesh_bearer *b, const struct mesh_adv_tx *tx)
 {
 	if (mesh_adv_tx_check(tx) != 0)
 		abort();
-	((struct counting_bearer *)b)->sent++;
+	if (tx->ad_type != MESH_AD_TYPE_BEACON)
+		((struct counting_bearer *)b)->sent++;
 	return 0;
 }
 

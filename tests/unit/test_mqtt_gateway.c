@@ -24,11 +24,16 @@
 #include <jansson.h>
 
 #include "gateway/registry.h"
+#include "mesh/err.h"
 #include "mesh/sim/world.h"
 #include "mqtt_fixture.h"
 #include "uv_helpers.h"
 
 #define LAMP3_UUID "02da705d-5822-415f-84ad-3d66db9da905"
+
+/* The demo's configuration (deploy/config/demo.yaml), built in. */
+extern const char meshgate_builtin_config[];
+extern const unsigned long meshgate_builtin_config_len;
 
 /* ---- the fixture (mqtt_fixture.h) -------------------------------------------------- */
 
@@ -399,6 +404,59 @@ static void test_node_remove(void **state)
 	assert_null(strstr(m->payload, "garden light"));
 }
 
+/* The database no longer records a publication of the left rocker's
+ * OnOff Client: the node has confirmed it. */
+static bool left_rocker_unpublished(void *ctx)
+{
+	struct mqtt_fixture *f = ctx;
+	const struct gw_reg_node *sw = gw_registry_node_by_name(&f->app.reg, "stairway/switch top");
+	const struct netdb_node *n = sw ? netdb_node_by_address(f->app.core.db, sw->addr) : NULL;
+
+	if (!n)
+		return false;
+	for (size_t m = 0; m < n->elements[0].n_models; m++)
+		if (!n->elements[0].models[m].vendor && n->elements[0].models[m].id == 0x1001)
+			return !n->elements[0].models[m].has_publish;
+	return false;
+}
+
+/* The file no longer gives the top switch's left rocker a target: on
+ * SIGHUP meshgate clears that rocker's publication on the device and in
+ * its database, and the right rocker still switches the stairway. */
+static void test_reload_drops_a_switch_target(void **state)
+{
+	struct mqtt_fixture *f = *state;
+	static const char *const lamps[] = { "stair-lamp-1", "stair-lamp-2", NULL };
+	static const char left_before[] = "{name: stairway/switch top left, publish: stairway lights}";
+	static const char left_after[] = "{name: stairway/switch top left}";
+	char *yaml = calloc(1, meshgate_builtin_config_len + 1);
+	char *at;
+
+	assert_non_null(yaml);
+	memcpy(yaml, meshgate_builtin_config, meshgate_builtin_config_len);
+	at = strstr(yaml, left_before);
+	assert_non_null(at);
+	memcpy(at, left_after, sizeof(left_after) - 1);
+	memmove(at + sizeof(left_after) - 1, at + sizeof(left_before) - 1,
+		strlen(at + sizeof(left_before) - 1) + 1);
+	f->config_yaml = yaml;
+	mqtt_fixture_reload(f);
+	assert_false(left_rocker_unpublished(f));
+	assert_true(test_uv_run_until(&f->loop, left_rocker_unpublished, f, 15000));
+	/* The simulated switch itself has no publication left to use. */
+	assert_int_equal(sim_device_press(mqtt_fixture_device(f, "switch-top"), 0, 1),
+			 MESH_ERR_DOWN);
+
+	mqtt_fixture_publish(f, "meshgate/stairway lights/set", "{\"state\":\"OFF\"}");
+	assert_true(mqtt_fixture_lamps_wait(f, lamps, 0, 5000));
+	assert_int_equal(sim_device_press(mqtt_fixture_device(f, "switch-top"), 1, 1), 0);
+	if (!mqtt_fixture_lamps_wait(f, lamps, 1, 5000))
+		assert_int_equal(sim_device_press(mqtt_fixture_device(f, "switch-top"), 1, 1), 0);
+	assert_true(mqtt_fixture_lamps_wait(f, lamps, 1, 5000));
+	f->config_yaml = NULL;
+	free(yaml);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -412,6 +470,7 @@ int main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_reconnect_republishes),
 		cmocka_unit_test(test_node_remove),
+		cmocka_unit_test(test_reload_drops_a_switch_target),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
