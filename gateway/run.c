@@ -88,7 +88,7 @@ struct gateway {
 	bool prov_started;
 	bool finishing;              /* provision: done, stopping after a grace */
 	bool echoing_event;          /* logging a bridge event: the stream has it already */
-	bool log_json;               /* log.format: json (read at start) */
+	bool log_json;               /* log.format: json (at start and SIGHUP) */
 	int exit_code;
 	union {
 		uv_handle_t handle;
@@ -863,6 +863,22 @@ static int run_open_app(struct gateway *gw)
 	return 0;
 }
 
+static enum mesh_log_level run_config_level(const struct gw_config *cfg)
+{
+	static const enum mesh_log_level levels[] = { MESH_LOG_ERROR, MESH_LOG_WARN, MESH_LOG_INFO,
+						       MESH_LOG_DEBUG };
+
+	return levels[cfg->log.level];
+}
+
+/* The file's log settings take effect at once; --log-level still wins. */
+static void run_apply_log_settings(struct gateway *gw, const struct gw_config *cfg)
+{
+	gw->log_json = cfg->log.format == GW_CONFIG_LOG_JSON;
+	if (!gw->opts->level_given)
+		mesh_log_set_level(run_config_level(cfg));
+}
+
 static void run_on_sighup(uv_signal_t *h, int signum)
 {
 	struct gateway *gw = h->data;
@@ -881,6 +897,7 @@ static void run_on_sighup(uv_signal_t *h, int signum)
 		gw_config_free(&cfg);
 		return;
 	}
+	run_apply_log_settings(gw, &cfg);
 	gw_app_reload(&gw->app, &cfg, err, sizeof(err));
 	gw_config_free(&cfg);
 	mesh_log_info(LOG, "SIGHUP: names and groups reloaded from %s", gw->opts->config_path);
@@ -1031,8 +1048,6 @@ static void run_handles_init(struct gateway *gw, unsigned int exit_after_s)
  * bearer, data directory and log level apply unless an option gave them. */
 static int run_load_config(struct run_opts *o, struct gw_config *cfg)
 {
-	static const enum mesh_log_level levels[] = { MESH_LOG_ERROR, MESH_LOG_WARN, MESH_LOG_INFO,
-						       MESH_LOG_DEBUG };
 	char err[GW_CONFIG_ERR_MAX];
 	const struct gw_config_bearer *b;
 	int rc;
@@ -1062,7 +1077,7 @@ static int run_load_config(struct run_opts *o, struct gw_config *cfg)
 		o->data_dir = o->config_data_dir;
 	}
 	if (!o->level_given)
-		o->level = levels[cfg->log.level];
+		o->level = run_config_level(cfg);
 	return 0;
 }
 

@@ -201,6 +201,59 @@ static void test_log_format_json(void **state)
 	free(err);
 }
 
+/* SIGHUP applies the file's log settings: text lines before the first,
+ * JSON objects after it; after the second (level error) not even the
+ * reload's own info line. */
+static void test_sighup_applies_log_settings(void **state)
+{
+	static const char base[] = "mqtt:\n  enabled: false\nbearer:\n  type: simulator\n";
+	char path[3][128], cfg[128], errp[128], *out, *err, *line, *save = NULL;
+	static const char *const logs[3] = { "log:\n  level: info\n",
+					     "log:\n  level: info\n  format: json\n",
+					     "log:\n  level: error\n  format: json\n" };
+	size_t text_lines = 0, json_lines = 0, reloads = 0;
+	bool json_seen = false;
+
+	(void)state;
+	for (int i = 0; i < 3; i++) {
+		FILE *f;
+
+		snprintf(path[i], sizeof(path[i]), "%s/hup-%d.yaml", workdir, i);
+		f = fopen(path[i], "w");
+		assert_non_null(f);
+		fputs(base, f);
+		fputs(logs[i], f);
+		fclose(f);
+	}
+	snprintf(cfg, sizeof(cfg), "%s/hup.yaml", workdir);
+	snprintf(errp, sizeof(errp), "%s/hup.err", workdir);
+	assert_int_equal(run(&out, "cp %s %s && { %s run --config %s --no-web --exit-after 6 2>%s & "
+			     "pid=$!; sleep 2; cp %s %s; kill -HUP $pid; sleep 1; cp %s %s; "
+			     "kill -HUP $pid; wait $pid; }",
+			     path[0], cfg, MESHGATE_BIN, cfg, errp, path[1], cfg, path[2], cfg), 0);
+	free(out);
+	err = cli_slurp(errp);
+	for (line = strtok_r(err, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		json_t *j = json_loads(line, 0, NULL);
+
+		if (!j) {
+			/* Text lines come only before the switch. */
+			assert_false(json_seen);
+			text_lines++;
+			continue;
+		}
+		json_seen = true;
+		json_lines++;
+		reloads += strstr(json_string_value(json_object_get(j, "message")),
+				  "names and groups reloaded") != NULL;
+		json_decref(j);
+	}
+	if (text_lines == 0 || json_lines == 0 || reloads != 1)
+		fail_msg("%zu text lines, %zu JSON lines, %zu reload lines (want 1)", text_lines,
+			 json_lines, reloads);
+	free(err);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -236,6 +289,7 @@ int main(void)
 		cmocka_unit_test(test_hci_adapter_unavailable_is_explained),
 		cmocka_unit_test(test_bad_options_exit_2),
 		cmocka_unit_test(test_log_format_json),
+		cmocka_unit_test(test_sighup_applies_log_settings),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
