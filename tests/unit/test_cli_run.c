@@ -227,10 +227,17 @@ static void test_sighup_applies_log_settings(void **state)
 	}
 	snprintf(cfg, sizeof(cfg), "%s/hup.yaml", workdir);
 	snprintf(errp, sizeof(errp), "%s/hup.err", workdir);
-	assert_int_equal(run(&out, "cp %s %s && { %s run --config %s --no-web --exit-after 6 2>%s & "
-			     "pid=$!; sleep 2; cp %s %s; kill -HUP $pid; sleep 1; cp %s %s; "
-			     "kill -HUP $pid; wait $pid; }",
-			     path[0], cfg, MESHGATE_BIN, cfg, errp, path[1], cfg, path[2], cfg), 0);
+	/* Each step waits for the one before to show in the log: a SIGHUP
+	 * before meshgate handles it would end the process. */
+	assert_int_equal(run(&out, "cp %s %s && { %s run --config %s --no-web --exit-after 60 2>%s & "
+			     "pid=$!; for i in $(seq 300); do grep -q 'controller ready' %s && break; "
+			     "sleep 0.1; done; "
+			     "cp %s %s; kill -HUP $pid; "
+			     "for i in $(seq 300); do grep -q 'names and groups reloaded' %s && break; sleep 0.1; "
+			     "done; "
+			     "cp %s %s; kill -HUP $pid; sleep 1; kill -TERM $pid; wait $pid; }",
+			     path[0], cfg, MESHGATE_BIN, cfg, errp, errp, path[1], cfg, errp, path[2],
+			     cfg), 0);
 	free(out);
 	err = cli_slurp(errp);
 	for (line = strtok_r(err, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
