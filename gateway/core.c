@@ -223,6 +223,8 @@ static int core_configure_send(void *ctx, uint16_t dst, const struct mesh_cfg_ms
 }
 
 static void core_configure_next_queued(struct gw_core *core);
+static void core_retry_end(struct gw_core *core, uint16_t node,
+			   enum gw_configure_outcome outcome);
 
 static void core_on_configure(void *ctx, const struct gw_configure_report *r)
 {
@@ -239,8 +241,17 @@ static void core_on_configure(void *ctx, const struct gw_configure_report *r)
 	}
 	if (core->ops && core->ops->configure)
 		core->ops->configure(core->ctx, r);
-	if (r->outcome != GW_CONFIGURE_RUNNING)
+	if (r->outcome != GW_CONFIGURE_RUNNING) {
+		core_retry_end(core, r->node, r->outcome);
 		core_configure_next_queued(core);
+	}
+}
+
+static void core_retry_fire(struct mesh_timer *t)
+{
+	struct gw_core *core = MESH_CONTAINER_OF(t, struct gw_core, retry_timer);
+
+	core_configure_next_queued(core);
 }
 
 static int core_kr_local_keys(void *ctx, uint16_t net_idx, const uint8_t new_net_key[16],
@@ -479,20 +490,91 @@ unsigned int gw_core_publication_clear(struct gw_core *core, uint16_t elem,
 	return sent;
 }
 
-static bool core_tried(const struct gw_core *core, uint16_t addr)
+static struct gw_core_retry *core_retry_find(const struct gw_core *core, uint16_t node)
 {
-	return addr_list_has(core->tried, core->n_tried, addr);
+	for (size_t i = 0; i < core->n_retries; i++)
+		if (core->retries[i].node == node)
+			return &core->retries[i];
+	return NULL;
 }
 
-static void core_note_tried(struct gw_core *core, uint16_t addr)
+/* May the automatic configuration take node now? */
+static bool core_retry_due(const struct gw_core *core, uint16_t node)
 {
-	(void)addr_list_add(&core->tried, &core->n_tried, addr);
+	const struct gw_core_retry *r = core_retry_find(core, node);
+
+	return !r || r->not_before_ms <= mesh_timers_now(core->timers);
+}
+
+/* An automatic run of node starts: no other until it has ended. NULL if
+ * there is no memory to remember it (it is then not started). */
+static struct gw_core_retry *core_retry_begin(struct gw_core *core, uint16_t node)
+{
+	struct gw_core_retry *r = core_retry_find(core, node), *grown;
+
+	if (!r) {
+		grown = realloc(core->retries, (core->n_retries + 1) * sizeof(*grown));
+		if (!grown)
+			return NULL;
+		core->retries = grown;
+		r = &core->retries[core->n_retries++];
+		r->node = node;
+		r->failures = 0;
+	}
+	r->not_before_ms = UINT64_MAX;
+	return r;
+}
+
+static uint32_t core_retry_delay_ms(unsigned int failures)
+{
+	uint64_t ms = GW_CORE_RETRY_MIN_MS;
+
+	for (unsigned int i = 1; i < failures && ms < GW_CORE_RETRY_MAX_MS; i++)
+		ms *= 2;
+	return ms > GW_CORE_RETRY_MAX_MS ? GW_CORE_RETRY_MAX_MS : (uint32_t)ms;
+}
+
+/* The retry timer for the soonest node waiting to be tried again. */
+static void core_retry_arm(struct gw_core *core)
+{
+	uint64_t now = mesh_timers_now(core->timers), soonest = UINT64_MAX;
+
+	for (size_t i = 0; i < core->n_retries; i++)
+		if (core->retries[i].not_before_ms < soonest)
+			soonest = core->retries[i].not_before_ms;
+	if (soonest == UINT64_MAX || core->closing)
+		return;
+	mesh_timer_start(core->timers, &core->retry_timer,
+			 soonest > now ? (uint32_t)(soonest - now) : 0);
+}
+
+/* A run of node ended: done with it, free to run again (canceled), or
+ * tried again later (failed, logged with when). */
+static void core_retry_end(struct gw_core *core, uint16_t node,
+			   enum gw_configure_outcome outcome)
+{
+	struct gw_core_retry *r = core_retry_find(core, node);
+	uint32_t delay;
+
+	if (!r)
+		return;
+	if (outcome == GW_CONFIGURE_OK) {
+		*r = core->retries[--core->n_retries];
+		return;
+	}
+	if (outcome != GW_CONFIGURE_FAILED) {
+		r->not_before_ms = 0;
+		return;
+	}
+	delay = core_retry_delay_ms(++r->failures);
+	r->not_before_ms = mesh_timers_now(core->timers) + delay;
+	mesh_log_info(LOG, "node 0x%04x: configuration tried again in %u s", node, delay / 1000);
+	core_retry_arm(core);
 }
 
 /* The next node waiting for its configuration: one asked for explicitly,
- * else one the database says is not configured and that was not tried
- * since start (a node that failed waits for a request or a restart,
- * rather than being retried in a loop). */
+ * else one the database says is not configured, unless it failed lately
+ * and waits out its backoff (core_retry_end). */
 static uint16_t core_next_unconfigured(struct gw_core *core, bool *asked)
 {
 	uint16_t next = core_configure_dequeue(core);
@@ -505,7 +587,7 @@ static uint16_t core_next_unconfigured(struct gw_core *core, bool *asked)
 	for (size_t i = 0; i < core->db->n_nodes; i++) {
 		const struct netdb_node *n = &core->db->nodes[i];
 
-		if (n->config_complete || n->excluded || core_tried(core, n->unicast) ||
+		if (n->config_complete || n->excluded || !core_retry_due(core, n->unicast) ||
 		    memcmp(n->uuid, core->db->self_uuid, 16) == 0)
 			continue;
 		return n->unicast;
@@ -540,12 +622,21 @@ static void core_configure_next_queued(struct gw_core *core)
 	if (core->closing || core_key_refresh_running(core))
 		return;
 	while (!gw_configure_busy(core->configure) && (next = core_next_unconfigured(core, &asked))) {
-		core_note_tried(core, next);
+		if (!core_retry_begin(core, next)) {
+			if (asked)
+				core_configure_not_started(core, next, -ENOMEM);
+			if (!asked)
+				return;  /* else the same node would come back at once */
+			continue;
+		}
 		rc = core_configure_now(core, next, NULL);
-		if (rc && asked)
+		if (rc && asked) {
 			core_configure_not_started(core, next, rc);
-		else if (rc)
+			core_retry_end(core, next, GW_CONFIGURE_FAILED);
+		} else if (rc) {
 			mesh_log_warn(LOG, "node 0x%04x not configured: %s", next, strerror(-rc));
+			core_retry_end(core, next, GW_CONFIGURE_FAILED);
+		}
 	}
 }
 
@@ -922,6 +1013,7 @@ int gw_core_open(struct gw_core *core, struct mesh_timers *timers, struct mesh_b
 		core->cfg.hb_group = GW_CORE_HB_GROUP_DEFAULT;
 	snprintf(core->dir, sizeof(core->dir), "%s", dir);
 	mesh_timer_init(&core->reset_timer, core_reset_fire);
+	mesh_timer_init(&core->retry_timer, core_retry_fire);
 	rc = netdb_open(&core->db, dir, err, errlen);
 	if (rc)
 		return rc;
@@ -955,8 +1047,10 @@ void gw_core_close(struct gw_core *core)
 	char err[512];
 
 	core->closing = true;
-	if (core->timers)
+	if (core->timers) {
 		mesh_timer_stop(core->timers, &core->reset_timer);
+		mesh_timer_stop(core->timers, &core->retry_timer);
+	}
 	if (core->prov)
 		gw_prov_destroy(core->prov);
 	core->prov = NULL;
@@ -982,12 +1076,12 @@ void gw_core_close(struct gw_core *core)
 	core->node_open = false;
 	netdb_free(core->db);
 	core->db = NULL;
-	free(core->tried);
+	free(core->retries);
 	free(core->configure_queue);
 	core->configure_queue = NULL;
 	core->n_configure_queued = 0;
-	core->tried = NULL;
-	core->n_tried = 0;
+	core->retries = NULL;
+	core->n_retries = 0;
 }
 
 /* ---- radio ------------------------------------------------------------------------ */

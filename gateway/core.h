@@ -80,6 +80,18 @@ struct gw_core_ops {
 	void (*node_removed)(void *ctx, uint16_t primary);
 };
 
+/* A node whose automatic configuration failed (out of range, switched
+ * off, a lossy hop) is tried again after 30 s, then 1, 2, 4 ... minutes,
+ * at most every 30 minutes, until it works or a request asks for it. */
+#define GW_CORE_RETRY_MIN_MS 30000u
+#define GW_CORE_RETRY_MAX_MS (30u * 60u * 1000u)
+
+struct gw_core_retry {
+	uint16_t node;
+	unsigned int failures;
+	uint64_t not_before_ms;          /* UINT64_MAX: a run is under way */
+};
+
 struct gw_core {
 	struct mesh_timers *timers;
 	struct mesh_bearer *bearer;
@@ -108,8 +120,11 @@ struct gw_core {
 	 * the database's unconfigured ones. */
 	uint16_t *configure_queue;
 	size_t n_configure_queued;
-	uint16_t *tried;                 /* nodes configured (or tried) since start */
-	size_t n_tried;
+	/* Nodes whose automatic configuration failed, and when to try again
+	 * (backing off from GW_CORE_RETRY_MIN_MS to GW_CORE_RETRY_MAX_MS). */
+	struct gw_core_retry *retries;
+	size_t n_retries;
+	struct mesh_timer retry_timer;
 	struct core_cfg_request *cfg_requests; /* requests whose status may still come */
 };
 

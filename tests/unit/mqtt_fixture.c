@@ -124,15 +124,31 @@ static bool msg_arrived(void *ctx)
 	return false;
 }
 
+/* What did come on the topic, the last few: a failed wait shows what the
+ * gateway said instead (a failed configuration, another name). */
+static void print_recent(const struct wait_msg *w)
+{
+	const struct mqtt_fixture *f = w->f;
+	size_t shown = 0, first = f->n_msgs;
+
+	while (first > w->since && shown < 12)
+		shown += strcmp(f->msgs[--first]->topic, w->topic) == 0;
+	for (size_t i = first; i < f->n_msgs; i++)
+		if (strcmp(f->msgs[i]->topic, w->topic) == 0)
+			fprintf(stderr, "  had: %.300s\n", f->msgs[i]->payload);
+}
+
 static const struct mqtt_msg *wait_msg(struct wait_msg *w, unsigned int timeout_ms)
 {
 	test_uv_run_until(&w->f->loop, msg_arrived, w, timeout_ms);
 	assert_false(w->f->msgs_lost);
-	if (!w->got)
+	if (!w->got) {
 		fprintf(stderr, "no message on %s %s %s%s%s\n", w->topic,
 			w->empty ? "clearing it" : "containing",
 			w->contains ? w->contains : w->empty ? "" : "(anything)",
 			w->contains2 ? " and " : "", w->contains2 ? w->contains2 : "");
+		print_recent(w);
+	}
 	return w->got;
 }
 

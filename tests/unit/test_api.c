@@ -1302,6 +1302,34 @@ static void test_start_catches_up_with_the_file(void **state)
 	assert_true(f->bearer.sent > 0);
 }
 
+/* A node whose automatic configuration failed (nothing answers in this
+ * world: out of range, switched off) is tried again, less and less often:
+ * not never, as before, and not in a loop. */
+static void test_failed_configuration_is_retried(void **state)
+{
+	struct fx *f = *state;
+	uint64_t starts[4];
+	int n = 0;
+	bool was_busy = false;
+
+	netdb_node_by_address(f->app.core.db, 0x0100)->config_complete = false;
+	gw_core_configure_pending(&f->app.core);
+	for (int s = 0; s < 3600 && n < 4; s++) {
+		bool busy = gw_configure_busy(f->app.core.configure);
+
+		if (busy && !was_busy)
+			starts[n++] = mesh_timers_now(&f->timers);
+		was_busy = busy;
+		advance(f, 1000);
+	}
+	assert_int_equal(n, 4);
+	assert_int_equal(gw_configure_last(f->app.core.configure)->node, 0x0100);
+	/* Each run takes as long as the last (the same timeouts); the waits
+	 * between them double from 30 s. */
+	assert_in_range((starts[2] - starts[1]) - (starts[1] - starts[0]), 29000, 31000);
+	assert_in_range((starts[3] - starts[2]) - (starts[2] - starts[1]), 59000, 61000);
+}
+
 /* The gateway beacons its network on its own (mesh-core.md): every 10 s
  * here, where it hears no other node's beacons. */
 static void test_gateway_beacons(void **state)
@@ -1369,6 +1397,7 @@ int main(void)
 		T(test_configure_waits_its_turn),
 		T(test_configure_waits_for_key_refresh),
 		T(test_start_catches_up_with_the_file),
+		T(test_failed_configuration_is_retried),
 		T(test_gateway_beacons),
 		T(test_close_answers_waiting_calls),
 	};
