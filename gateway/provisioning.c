@@ -279,9 +279,9 @@ int gw_prov_oob(struct gw_provisioning *gp, const char *value, char *err, size_t
 	return 0;
 }
 
-int gw_prov_cancel(struct gw_provisioning *gp)
+int gw_prov_cancel(struct gw_provisioning *gp, const char *why)
 {
-	return mesh_provisioner_cancel(gp->prov) ? -ENOENT : 0;
+	return mesh_provisioner_cancel(gp->prov, why) ? -ENOENT : 0;
 }
 
 bool gw_prov_busy(const struct gw_provisioning *gp)

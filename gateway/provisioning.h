@@ -85,7 +85,9 @@ int gw_prov_start(struct gw_provisioning *gp, const struct gw_prov_params *param
 /* Answer an OOB_NEEDED step. -EALREADY if nothing is asked, -EINVAL with
  * err saying what the value must look like. */
 int gw_prov_oob(struct gw_provisioning *gp, const char *value, char *err, size_t errlen);
-int gw_prov_cancel(struct gw_provisioning *gp);
+/* End the running session; why is what its provisioning_failed says.
+ * -ENOENT if none runs. */
+int gw_prov_cancel(struct gw_provisioning *gp, const char *why);
 bool gw_prov_busy(const struct gw_provisioning *gp);
 
 /* Feed the radio: route.c's unprov_beacon and pb_adv hooks. */

@@ -995,7 +995,7 @@ static bool run_cancel_session(struct gateway *gw)
 {
 	if (gw->finishing || !gw->prov || !gw_prov_busy(gw->prov))
 		return false;
-	gw_prov_cancel(gw->prov);
+	gw_prov_cancel(gw->prov, "meshgate is shutting down");
 	run_finish(gw, gw->opts->provision ? EXIT_RUNTIME : 0, RUN_CLOSE_GRACE_MS);
 	return true;
 }

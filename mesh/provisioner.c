@@ -718,12 +718,12 @@ int mesh_provisioner_start(struct mesh_provisioner *p, const struct mesh_prov_re
 	return 0;
 }
 
-int mesh_provisioner_cancel(struct mesh_provisioner *p)
+int mesh_provisioner_cancel(struct mesh_provisioner *p, const char *why)
 {
 	if (p->state == PROV_IDLE || p->state == PROV_CLOSING)
 		return MESH_ERR_NOT_FOUND;
-	session_fail(p, MESH_PROV_FAIL_CANCELED, 0, MESH_PB_ADV_CLOSE_FAIL,
-		     "canceled by the user");
+	session_fail(p, MESH_PROV_FAIL_CANCELED, 0, MESH_PB_ADV_CLOSE_FAIL, "%s",
+		     why ? why : "canceled");
 	return 0;
 }
 

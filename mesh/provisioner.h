@@ -140,8 +140,9 @@ void mesh_provisioner_destroy(struct mesh_provisioner *p);
  * request that cannot work (method STATIC with no value is fine: the value
  * is asked for). */
 int mesh_provisioner_start(struct mesh_provisioner *p, const struct mesh_prov_request *req);
-/* End the running session (Link Close fail); MESH_ERR_NOT_FOUND if none. */
-int mesh_provisioner_cancel(struct mesh_provisioner *p);
+/* End the running session (Link Close fail), failed with why as its
+ * message ("canceled" if NULL); MESH_ERR_NOT_FOUND if none. */
+int mesh_provisioner_cancel(struct mesh_provisioner *p, const char *why);
 /*
  * Answer MESH_PROV_EV_OOB_NEEDED: the digits/characters the device shows
  * (Output OOB) or a static OOB value in hex. MESH_ERR_DOWN if nothing is

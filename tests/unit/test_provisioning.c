@@ -860,13 +860,14 @@ static void test_cancel(void **state)
 	req = request_for(&c);
 	req.method = MESH_PROV_METHOD_STATIC; /* no value given: it will be asked */
 	w->manual_oob = true;
-	assert_int_equal(mesh_provisioner_cancel(w->prov), MESH_ERR_NOT_FOUND);
+	assert_int_equal(mesh_provisioner_cancel(w->prov, NULL), MESH_ERR_NOT_FOUND);
 	assert_int_equal(mesh_provisioner_start(w->prov, &req), 0);
 	while (!w->oob_needed)
 		step(w);
-	assert_int_equal(mesh_provisioner_cancel(w->prov), 0);
+	assert_int_equal(mesh_provisioner_cancel(w->prov, "stopped by the test"), 0);
 	run_until_idle(w, 60000);
 	assert_int_equal(w->last_failed.failed.reason, MESH_PROV_FAIL_CANCELED);
+	assert_string_equal(w->last_failed.failed.message, "stopped by the test");
 	assert_true(w->dev_failed);
 	world_free(w);
 }

@@ -720,7 +720,7 @@ static void test_canceled_session(void **state)
 	start_session(f, &req);
 	assert_true(test_uv_run_until(&f->loop, output_ready, f, SESSION_MS));
 	assert_int_equal(f->shown_action, MESH_PROV_OUT_BLINK);
-	assert_int_equal(mesh_provisioner_cancel(f->tp->p), 0);
+	assert_int_equal(mesh_provisioner_cancel(f->tp->p, NULL), 0);
 	wait_session(f);
 	assert_int_equal(f->n_done_failed, 1);
 	assert_false(dev(f, "lamp")->desc.keys.provisioned);
