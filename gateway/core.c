@@ -56,11 +56,14 @@ static void core_watch_node(struct gw_core *core, const struct netdb_node *n)
 			    n->heartbeat_pub.present ? n->heartbeat_pub.period_s * 1000u : 0);
 }
 
+static void core_retry_forget(struct gw_core *core, uint16_t node);
+
 static void core_node_removed(struct gw_core *core, struct netdb_node *n)
 {
 	uint16_t unicast = n->unicast;
 	uint8_t count = (uint8_t)n->n_elements;
 
+	core_retry_forget(core, unicast);
 	mesh_cfg_cli_cancel_dst(core->cfg_cli, unicast);
 	gw_node_device_removed(&core->node, unicast, count);
 	gw_state_cache_forget(core->cache, unicast, count);
@@ -498,6 +501,14 @@ static struct gw_core_retry *core_retry_find(const struct gw_core *core, uint16_
 	return NULL;
 }
 
+static void core_retry_forget(struct gw_core *core, uint16_t node)
+{
+	struct gw_core_retry *r = core_retry_find(core, node);
+
+	if (r)
+		*r = core->retries[--core->n_retries];
+}
+
 /* May the automatic configuration take node now? */
 static bool core_retry_due(const struct gw_core *core, uint16_t node)
 {
@@ -548,8 +559,9 @@ static void core_retry_arm(struct gw_core *core)
 			 soonest > now ? (uint32_t)(soonest - now) : 0);
 }
 
-/* A run of node ended: done with it, free to run again (canceled), or
- * tried again later (failed, logged with when). */
+/* A run of node ended: done with it (or with the node, gone from the
+ * database), free to run again (canceled), or tried again later (failed,
+ * logged with when). */
 static void core_retry_end(struct gw_core *core, uint16_t node,
 			   enum gw_configure_outcome outcome)
 {
@@ -558,8 +570,8 @@ static void core_retry_end(struct gw_core *core, uint16_t node,
 
 	if (!r)
 		return;
-	if (outcome == GW_CONFIGURE_OK) {
-		*r = core->retries[--core->n_retries];
+	if (outcome == GW_CONFIGURE_OK || !netdb_node_by_address(core->db, node)) {
+		core_retry_forget(core, node);
 		return;
 	}
 	if (outcome != GW_CONFIGURE_FAILED) {
@@ -623,10 +635,11 @@ static void core_configure_next_queued(struct gw_core *core)
 		return;
 	while (!gw_configure_busy(core->configure) && (next = core_next_unconfigured(core, &asked))) {
 		if (!core_retry_begin(core, next)) {
-			if (asked)
-				core_configure_not_started(core, next, -ENOMEM);
+			/* Unremembered, an automatic run would pick the same
+			 * node again at once. */
 			if (!asked)
-				return;  /* else the same node would come back at once */
+				return;
+			core_configure_not_started(core, next, -ENOMEM);
 			continue;
 		}
 		rc = core_configure_now(core, next, NULL);
