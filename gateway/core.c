@@ -420,17 +420,26 @@ int gw_core_configure(struct gw_core *core, uint16_t node, const struct gw_confi
 	return core_configure_enqueue(core, node);
 }
 
+/* The database's element at address elem, with its node; NULL if none. */
+static const struct netdb_element *core_element(struct gw_core *core, uint16_t elem,
+						const struct netdb_node **node)
+{
+	struct netdb_node *n = netdb_node_by_address(core->db, elem);
+
+	*node = n;
+	return n ? &n->elements[elem - n->unicast] : NULL;
+}
+
 unsigned int gw_core_subscription_send(struct gw_core *core, uint16_t elem,
 				       const struct netdb_address *a, bool add,
 				       gw_configure_done_fn done, void *ctx, unsigned int *pending)
 {
-	struct netdb_node *n = netdb_node_by_address(core->db, elem);
-	const struct netdb_element *el;
+	const struct netdb_node *n;
+	const struct netdb_element *el = core_element(core, elem, &n);
 	unsigned int sent = 0;
 
-	if (!n)
+	if (!el)
 		return 0;
-	el = &n->elements[elem - n->unicast];
 	for (size_t m = 0; m < el->n_models; m++) {
 		struct mesh_cfg_msg req;
 
@@ -469,13 +478,12 @@ unsigned int gw_core_publication_clear(struct gw_core *core, uint16_t elem,
 				       const struct netdb_address *from,
 				       gw_configure_done_fn done, void *ctx)
 {
-	struct netdb_node *n = netdb_node_by_address(core->db, elem);
-	const struct netdb_element *el;
+	const struct netdb_node *n;
+	const struct netdb_element *el = core_element(core, elem, &n);
 	unsigned int sent = 0;
 
-	if (!n)
+	if (!el)
 		return 0;
-	el = &n->elements[elem - n->unicast];
 	for (size_t m = 0; m < el->n_models; m++) {
 		const struct netdb_model *model = &el->models[m];
 		struct mesh_cfg_msg req;
