@@ -250,11 +250,17 @@ static void core_on_configure(void *ctx, const struct gw_configure_report *r)
 	}
 }
 
+static void core_retry_arm(struct gw_core *core);
+
+/* Whoever is due runs (or waits for the run under way), and the timer
+ * goes on for the others: a node due later must not wait for a failure
+ * to re-arm it. */
 static void core_retry_fire(struct mesh_timer *t)
 {
 	struct gw_core *core = MESH_CONTAINER_OF(t, struct gw_core, retry_timer);
 
 	core_configure_next_queued(core);
+	core_retry_arm(core);
 }
 
 static int core_kr_local_keys(void *ctx, uint16_t net_idx, const uint8_t new_net_key[16],
@@ -553,23 +559,27 @@ static uint32_t core_retry_delay_ms(unsigned int failures)
 	return ms > GW_CORE_RETRY_MAX_MS ? GW_CORE_RETRY_MAX_MS : (uint32_t)ms;
 }
 
-/* The retry timer for the soonest node waiting to be tried again. */
+/* The retry timer for the soonest node still waiting out its backoff.
+ * Nodes already due need no timer: they are taken whenever the queue
+ * runs, and it runs when the configuration under way ends. */
 static void core_retry_arm(struct gw_core *core)
 {
 	uint64_t now = mesh_timers_now(core->timers), soonest = UINT64_MAX;
 
-	for (size_t i = 0; i < core->n_retries; i++)
-		if (core->retries[i].not_before_ms < soonest)
-			soonest = core->retries[i].not_before_ms;
+	for (size_t i = 0; i < core->n_retries; i++) {
+		uint64_t at = core->retries[i].not_before_ms;
+
+		if (at > now && at < soonest)
+			soonest = at;
+	}
 	if (soonest == UINT64_MAX || core->closing)
 		return;
-	mesh_timer_start(core->timers, &core->retry_timer,
-			 soonest > now ? (uint32_t)(soonest - now) : 0);
+	mesh_timer_start(core->timers, &core->retry_timer, (uint32_t)(soonest - now));
 }
 
 /* A run of node ended: done with it (or with the node, gone from the
- * database), free to run again (canceled), or tried again later (failed,
- * logged with when). */
+ * database, or canceled: free to run again), or tried again later
+ * (failed, logged with when). */
 static void core_retry_end(struct gw_core *core, uint16_t node,
 			   enum gw_configure_outcome outcome)
 {
@@ -578,12 +588,8 @@ static void core_retry_end(struct gw_core *core, uint16_t node,
 
 	if (!r)
 		return;
-	if (outcome == GW_CONFIGURE_OK || !netdb_node_by_address(core->db, node)) {
+	if (outcome != GW_CONFIGURE_FAILED || !netdb_node_by_address(core->db, node)) {
 		core_retry_forget(core, node);
-		return;
-	}
-	if (outcome != GW_CONFIGURE_FAILED) {
-		r->not_before_ms = 0;
 		return;
 	}
 	delay = core_retry_delay_ms(++r->failures);

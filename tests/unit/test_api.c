@@ -1330,6 +1330,46 @@ static void test_failed_configuration_is_retried(void **state)
 	assert_in_range((starts[3] - starts[2]) - (starts[2] - starts[1]), 59000, 61000);
 }
 
+/* Starts of automatic runs of node, counted while advancing ms. */
+static int runs_of(struct fx *f, uint16_t node, uint32_t ms)
+{
+	int n = 0;
+	bool was_busy = gw_configure_busy(f->app.core.configure);
+
+	for (uint32_t t = 0; t < ms; t += 1000) {
+		bool busy = gw_configure_busy(f->app.core.configure);
+
+		if (busy && !was_busy && gw_configure_last(f->app.core.configure)->node == node)
+			n++;
+		was_busy = busy;
+		advance(f, 1000);
+	}
+	return n;
+}
+
+/* Two nodes fail; the one due first is configured meanwhile by other
+ * means, so its retry finds nothing to do. The other is still tried
+ * again when its own wait is over: the retry timer goes on for it rather
+ * than waiting for another failure to set it again. */
+static void test_retry_outlives_the_node_before_it(void **state)
+{
+	struct fx *f = *state;
+	struct netdb_node *lamp = netdb_node_by_address(f->app.core.db, 0x0100);
+
+	lamp->config_complete = false;
+	netdb_node_by_address(f->app.core.db, 0x0130)->config_complete = false;
+	gw_core_configure_pending(&f->app.core);
+	assert_int_equal(gw_configure_last(f->app.core.configure)->node, 0x0100);
+	/* Each fails once: the lamp first, then the sensor. */
+	for (int s = 0; s < 600 && gw_configure_last(f->app.core.configure)->node != 0x0130; s++)
+		advance(f, 1000);
+	for (int s = 0; s < 600 && gw_configure_busy(f->app.core.configure); s++)
+		advance(f, 1000);
+	assert_false(gw_configure_busy(f->app.core.configure));
+	lamp->config_complete = true;
+	assert_true(runs_of(f, 0x0130, 10 * 60 * 1000) >= 2);
+}
+
 /* The gateway beacons its network on its own (mesh-core.md): every 10 s
  * here, where it hears no other node's beacons. */
 static void test_gateway_beacons(void **state)
@@ -1398,6 +1438,7 @@ int main(void)
 		T(test_configure_waits_for_key_refresh),
 		T(test_start_catches_up_with_the_file),
 		T(test_failed_configuration_is_retried),
+		T(test_retry_outlives_the_node_before_it),
 		T(test_gateway_beacons),
 		T(test_close_answers_waiting_calls),
 	};
